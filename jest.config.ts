@@ -1,0 +1,24 @@
+import type { Config } from 'jest';
+
+// Test files are ESM TypeScript. SWC strips types (tsc --noEmit type-checks separately);
+// the marker-aware environment selects tests by the --marker expression the runner passes down.
+const config: Config = {
+  testEnvironment: 'node',
+  extensionsToTreatAsEsm: ['.ts'],
+  transform: {
+    '^.+\\.ts$': [
+      '@swc/jest',
+      {
+        jsc: { parser: { syntax: 'typescript' }, target: 'es2023', keepClassNames: true },
+        module: { type: 'es6' },
+      },
+    ],
+  },
+  testMatch: ['<rootDir>/tests/**/*.test.ts', '<rootDir>/testsupport/**/*.test.ts'],
+  testPathIgnorePatterns: ['/node_modules/', '/fixtures/'],
+  modulePathIgnorePatterns: ['<rootDir>/reports/'],
+  snapshotFormat: { escapeString: false, printBasicPrototype: false },
+  testTimeout: 30_000,
+};
+
+export default config;

@@ -1,0 +1,12 @@
+/** Every default timeout and interval, in milliseconds, in one place. */
+export const defaults = {
+  helmTimeoutMs: 5 * 60_000,
+  readyTimeoutMs: 5 * 60_000,
+  namespaceDeleteTimeoutMs: 2 * 60_000,
+  execTimeoutMs: 60_000,
+  pollIntervalMs: 1_000,
+  progressIntervalMs: 5_000,
+  namespaceTtlMs: 6 * 60 * 60_000,
+} as const;
+
+export const knownMarkers = ['no_deploy', 'chart_deploy', 'quarantine'] as const;
