@@ -3,7 +3,7 @@ import type { Config } from 'jest';
 // Test files are ESM TypeScript. SWC strips types (tsc --noEmit type-checks separately);
 // the marker-aware environment selects tests by the --marker expression the runner passes down.
 const config: Config = {
-  testEnvironment: 'node',
+  testEnvironment: '<rootDir>/testsupport/jest/marker-environment.ts',
   extensionsToTreatAsEsm: ['.ts'],
   transform: {
     '^.+\\.ts$': [

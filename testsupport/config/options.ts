@@ -11,6 +11,8 @@ const keepPolicies: readonly KeepPolicy[] = ['never', 'on-failure', 'always'];
 export interface RunOptions {
   /** The --marker expression; null means the default selection (everything but quarantine). */
   readonly markerExpression: string | null;
+  /** --all: every test, quarantine included (the whole suite, as CI runs it). */
+  readonly selectAll: boolean;
   /** Every marker a test may use: the built-in ones plus those registered in chart-testware.json. */
   readonly markers: readonly string[];
   readonly testNamespace: string;
@@ -30,6 +32,7 @@ export interface RunOptions {
 /** Flags as the runner parsed them from its command line; every one is optional. */
 export interface OptionFlags {
   marker?: string;
+  all?: boolean;
   testNamespace?: string;
   kubeContext?: string;
   keep?: string;
@@ -56,8 +59,7 @@ export function resolveOptions(
       hint: `use one of: ${keepPolicies.join(', ')}`,
     });
   }
-  const testNamespace =
-    flags.testNamespace ?? nonEmpty(env.CHART_TESTWARE_NAMESPACE) ?? (jobId ? `ci-${jobId}` : 'ci');
+  const testNamespace = flags.testNamespace ?? nonEmpty(env.CHART_TESTWARE_NAMESPACE) ?? (jobId ? `ci-${jobId}` : 'ci');
   if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(testNamespace)) {
     throw new ConfigError(`--test-namespace "${testNamespace}" is not a valid Kubernetes namespace name`, {
       hint: 'use at most 63 lowercase letters, digits and "-", starting and ending with a letter or digit',
@@ -65,6 +67,7 @@ export function resolveOptions(
   }
   return Object.freeze({
     markerExpression: flags.marker ?? nonEmpty(env.CHART_TESTWARE_MARKER) ?? null,
+    selectAll: flags.all ?? false,
     markers: Object.freeze([...knownMarkers, ...Object.keys(readConfigFile(cwd).markers ?? {})]),
     testNamespace,
     kubeContext: flags.kubeContext ?? nonEmpty(env.CHART_TESTWARE_KUBE_CONTEXT),

@@ -84,9 +84,12 @@ export function parseMarkerExpression(source: string, knownMarkers: readonly str
 
   const unknown = [...new Set(names.filter((name) => !knownMarkers.includes(name)))];
   if (unknown.length > 0) {
-    throw new MarkerError(`unknown marker${unknown.length > 1 ? 's' : ''} "${unknown.join('", "')}" in --marker "${source}"`, {
-      hint: `known markers: ${knownMarkers.join(', ')}; register more under "markers" in chart-testware.json`,
-    });
+    throw new MarkerError(
+      `unknown marker${unknown.length > 1 ? 's' : ''} "${unknown.join('", "')}" in --marker "${source}"`,
+      {
+        hint: `known markers: ${knownMarkers.join(', ')}; register more under "markers" in chart-testware.json`,
+      },
+    );
   }
   return Object.freeze({ source, matches, names: Object.freeze([...new Set(names)]) });
 }
@@ -97,8 +100,9 @@ export const defaultMarkerExpression = 'not quarantine';
 function tokenize(source: string): Token[] {
   const tokens: Token[] = [];
   const pattern = /\s*(?:(\()|(\))|([A-Za-z_][A-Za-z0-9_]*)|(\S))/gy;
-  let match: RegExpExecArray | null;
-  while (pattern.lastIndex < source.length && (match = pattern.exec(source)) !== null) {
+  while (pattern.lastIndex < source.length) {
+    const match = pattern.exec(source);
+    if (match === null) break;
     const at = match.index + (match[0].length - match[0].trimStart().length);
     if (match[1]) tokens.push({ kind: '(', text: '(', at });
     else if (match[2]) tokens.push({ kind: ')', text: ')', at });

@@ -1,0 +1,44 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { execa } from 'execa';
+
+const projectRoot = path.resolve(import.meta.dirname, '..', '..');
+
+export interface FixtureRun {
+  readonly exitCode: number;
+  readonly output: string;
+  /** Test cases that ran (not skipped) in the JUnit report, as "<describe titles> <title>". */
+  readonly ran: string[];
+  readonly junit: string;
+}
+
+/** Runs the real runner (as a user would, in a child process) over the runner's fixture tests. */
+export async function runFixtures(args: readonly string[], fixture = 'markers'): Promise<FixtureRun> {
+  const reportsDir = mkdtempSync(path.join(os.tmpdir(), 'runner-test-'));
+  const result = await execa(
+    process.execPath,
+    [
+      path.join(projectRoot, 'testsupport', 'jest', 'cli.ts'),
+      '--local-cluster',
+      'never',
+      '--reports-dir',
+      reportsDir,
+      '--config',
+      path.join(projectRoot, 'tests', 'fixtures', 'runner', 'jest.config.ts'),
+      ...args,
+      `tests/fixtures/runner/${fixture}`,
+    ],
+    { cwd: projectRoot, reject: false, all: true, env: { CI: 'true' } },
+  );
+  let junit = '';
+  try {
+    junit = readFileSync(path.join(reportsDir, 'junit.xml'), 'utf8');
+  } catch {
+    // no report: the runner stopped before Jest ran
+  }
+  const ran = [...junit.matchAll(/<testcase classname="[^"]*?(?: › ([^"]*))?" name="([^"]*)".*?<\/testcase>/gs)]
+    .filter((match) => !match[0].includes('<skipped/>'))
+    .map((match) => [match[1]?.replaceAll(' › ', ' '), match[2]].filter(Boolean).join(' '));
+  return { exitCode: result.exitCode ?? -1, output: result.all ?? '', ran: ran.sort(), junit };
+}

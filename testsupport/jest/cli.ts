@@ -1,0 +1,171 @@
+#!/usr/bin/env node
+// The test runner: `npm test -- [--marker EXPR] [options] [jest args]`. Runs Jest in a child process so that the
+// job namespace is cleaned up whatever happens to Jest (a failure, Ctrl-C, SIGTERM from CI).
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { execa, type ResultPromise } from 'execa';
+import { optionsEnvVar, type RunOptions, resolveOptions } from '../config/options.ts';
+import { ChartTestwareError } from '../errors.ts';
+import { readJestResults } from './jest-results.ts';
+import { junitReport } from './junit-report.ts';
+import { localClusterKubeconfig } from './local-cluster.ts';
+import { markerSelection, selectionMayInclude } from './marker-selection.ts';
+import { clusterUsedMarker, readTestRecords, runStateDir } from './run-state.ts';
+import { type RunSummary, runFailed, summarizeRun } from './run-summary.ts';
+import { parseRunnerArgs, runnerUsage } from './runner-args.ts';
+
+const projectRoot = path.resolve(import.meta.dirname, '..', '..');
+const usageError = 4;
+const interruptedExit = 130;
+
+async function main(argv: readonly string[]): Promise<number> {
+  let args: ReturnType<typeof parseRunnerArgs>;
+  let options: RunOptions;
+  let selection: ReturnType<typeof markerSelection>;
+  try {
+    args = parseRunnerArgs(argv);
+    if (args.help) {
+      console.log(runnerUsage);
+      return 0;
+    }
+    options = resolveOptions(args.flags);
+    selection = markerSelection(options);
+  } catch (error) {
+    return reportUsageError(error);
+  }
+
+  const needsCluster = selectionMayInclude(selection, 'chart_deploy', options.markers, ['no_deploy']);
+  const kubeconfig = await localClusterKubeconfig(args.localCluster, needsCluster, process.env);
+  if (kubeconfig)
+    options = resolveOptions(args.flags, {
+      ...process.env,
+      KUBECONFIG: kubeconfig,
+      CHART_TESTWARE_RUN_ID: options.runId,
+    });
+
+  const stateDir = runStateDir(options);
+  mkdirSync(stateDir, { recursive: true });
+  const jestResultsFile = path.join(stateDir, 'jest-results.json');
+  const jest = execa(
+    process.execPath,
+    [
+      '--experimental-vm-modules',
+      '--disable-warning=ExperimentalWarning',
+      path.join(projectRoot, 'node_modules', 'jest', 'bin', 'jest.js'),
+      '--json',
+      `--outputFile=${jestResultsFile}`,
+      ...args.jestArgs,
+    ],
+    {
+      cwd: projectRoot,
+      env: { [optionsEnvVar]: JSON.stringify(options), ...(kubeconfig ? { KUBECONFIG: kubeconfig } : {}) },
+      stdio: 'inherit',
+      reject: false,
+      detached: true,
+    },
+  );
+  const interrupted = handleInterrupts(jest);
+  const jestExit = (await jest).exitCode ?? interruptedExit;
+
+  const records = readTestRecords(options);
+  const jestResults = readJestResults(jestResultsFile);
+  const summary = summarizeRun(records, jestResults);
+  if (jestResults) writeJunit(options, jestResults, records);
+
+  const failed = interrupted.value || runFailed(summary) || (jestResults === undefined && jestExit !== 0);
+  if (existsSync(clusterUsedMarker(options))) await releaseNamespaces(options, failed);
+  if (interrupted.value) {
+    console.error('chart-testware: interrupted; the job namespace was cleaned up');
+    return interruptedExit;
+  }
+  printSummary(summary, selection.description);
+  if (jestResults === undefined && jestExit !== 0) return jestExit;
+  return runFailed(summary) ? 1 : 0;
+}
+
+/** SIGINT/SIGTERM: stop Jest and all its workers (their own process group), then clean up as after any run. */
+function handleInterrupts(jest: ResultPromise): { value: boolean } {
+  const interrupted = { value: false };
+  let signals = 0;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    interrupted.value = true;
+    signals++;
+    const group = -(jest.pid ?? 0);
+    if (!jest.pid) return;
+    try {
+      process.kill(group, signals === 1 ? signal : 'SIGKILL');
+    } catch {
+      // already gone
+    }
+    if (signals === 1) {
+      console.error(`\nchart-testware: ${signal}: stopping Jest, then deleting the job namespace (again to force)`);
+      setTimeout(() => {
+        try {
+          process.kill(group, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }, 10_000).unref();
+    }
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return interrupted;
+}
+
+async function releaseNamespaces(options: RunOptions, failed: boolean): Promise<void> {
+  try {
+    const { releaseRunNamespaces } = (await import('../cluster/job-namespace.ts')) as {
+      releaseRunNamespaces: (options: RunOptions, outcome: { failed: boolean }) => Promise<void>;
+    };
+    await releaseRunNamespaces(options, { failed });
+  } catch (error) {
+    console.error(`chart-testware: cleaning up the job namespace failed: ${(error as Error).message}`);
+  }
+}
+
+function writeJunit(
+  options: RunOptions,
+  jestResults: Parameters<typeof junitReport>[0],
+  records: Parameters<typeof junitReport>[1],
+): void {
+  mkdirSync(options.reportsDir, { recursive: true });
+  writeFileSync(path.join(options.reportsDir, 'junit.xml'), junitReport(jestResults, records, projectRoot));
+}
+
+function printSummary(summary: RunSummary, selection: string): void {
+  const selected = summary.passed + summary.failed.length + summary.quarantinedFailed.length + summary.skipped;
+  if (selected === 0 && summary.suiteErrors.length === 0) {
+    console.log(`chart-testware: no test matches ${selection} (${summary.deselected} deselected); nothing to run`);
+    return;
+  }
+  for (const name of summary.quarantinedFailed)
+    console.log(`chart-testware: quarantined test failed (does not fail the run): ${name}`);
+  for (const error of summary.suiteErrors) {
+    console.log(
+      `chart-testware: test file failed outside its tests${error.quarantined ? ' (quarantined)' : ''}: ${path.relative(projectRoot, error.testPath)}`,
+    );
+  }
+  const parts = [`${summary.passed} passed`, `${summary.failed.length} failed`];
+  if (summary.skipped > 0) parts.push(`${summary.skipped} skipped`);
+  console.log(
+    `chart-testware: ${selection}: ${summary.deselected} deselected, ${summary.quarantinedFailed.length} quarantined failures`,
+  );
+  console.log(`tests: ${parts.join(', ')}`);
+}
+
+function reportUsageError(error: unknown): number {
+  if (error instanceof ChartTestwareError) {
+    console.error(`chart-testware: ${error.message}`);
+    return usageError;
+  }
+  throw error;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(`chart-testware: ${error instanceof ChartTestwareError ? error.message : (error as Error).stack}`);
+    process.exit(error instanceof ChartTestwareError ? usageError : 1);
+  },
+);

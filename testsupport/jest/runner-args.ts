@@ -1,0 +1,84 @@
+import type { OptionFlags } from '../config/options.ts';
+import { ConfigError } from '../errors.ts';
+
+export type LocalClusterMode = 'auto' | 'always' | 'never';
+
+export interface RunnerArgs {
+  readonly flags: OptionFlags;
+  readonly localCluster: LocalClusterMode;
+  readonly help: boolean;
+  /** Everything the runner does not know, passed to Jest as given (paths, -t, --runInBand, ...). */
+  readonly jestArgs: readonly string[];
+}
+
+const valueFlags = {
+  '--marker': 'marker',
+  '-m': 'marker',
+  '--test-namespace': 'testNamespace',
+  '--kube-context': 'kubeContext',
+  '--keep': 'keep',
+  '--reports-dir': 'reportsDir',
+  '--local-cluster': 'localCluster',
+} as const;
+
+/** Splits the runner's own flags (also in --flag=value form) from Jest's. */
+export function parseRunnerArgs(argv: readonly string[]): RunnerArgs {
+  const flags: OptionFlags = {};
+  const jestArgs: string[] = [];
+  let localCluster: LocalClusterMode = 'auto';
+  let help = false;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    const [name, inline] =
+      arg.startsWith('--') && arg.includes('=')
+        ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)]
+        : [arg, undefined];
+    if (name === '--all') flags.all = true;
+    else if (name === '--namespace-per-file') flags.namespacePerFile = true;
+    else if (name === '--help' || name === '-h') help = true;
+    else if (name in valueFlags) {
+      const value = inline ?? argv[++i];
+      if (value === undefined || (inline === undefined && value.startsWith('--'))) {
+        throw new ConfigError(`${name} needs a value`, {
+          hint: `e.g. ${name === '--marker' || name === '-m' ? '--marker "chart_deploy and not quarantine"' : `${name} <value>`}`,
+        });
+      }
+      const key = valueFlags[name as keyof typeof valueFlags];
+      if (key === 'localCluster') {
+        if (value !== 'auto' && value !== 'always' && value !== 'never') {
+          throw new ConfigError(`--local-cluster "${value}" is not a mode`, { hint: 'use auto, always or never' });
+        }
+        localCluster = value;
+      } else flags[key] = value;
+    } else jestArgs.push(arg);
+  }
+  if (flags.all && flags.marker !== undefined) {
+    throw new ConfigError('--all and --marker cannot be combined', {
+      hint: 'use --all for every test, or --marker to select',
+    });
+  }
+  return { flags, localCluster, help, jestArgs };
+}
+
+export const runnerUsage = `Usage: npm test -- [options] [jest options and test path patterns]
+
+Selection (pytest -m style):
+  --marker, -m EXPR        select tests by markers: and, or, not, parentheses
+                           (default: "not quarantine"; e.g. "chart_deploy and not quarantine")
+  --all                    every test, quarantine included (the whole suite, as CI runs it)
+
+Cluster:
+  --test-namespace NS      job namespace (env CHART_TESTWARE_NAMESPACE; default ci, or ci-$CI_JOB_ID)
+  --namespace-per-file     one namespace per test file instead of one per run
+  --kube-context CTX       kubeconfig context (env CHART_TESTWARE_KUBE_CONTEXT; kubeconfig from KUBECONFIG)
+  --keep never|on-failure|always
+                           keep the job namespace after the run (env CHART_TESTWARE_KEEP; default never)
+  --local-cluster auto|always|never
+                           auto: start the embedded local cluster when chart_deploy tests may run and no
+                           kubeconfig exists (default); always: use it even if one exists; never: do not
+
+Reports:
+  --reports-dir DIR        JUnit (junit.xml), diagnostics (artifacts/) (env CHART_TESTWARE_REPORTS_DIR; default reports)
+
+Exit codes: 0 all selected tests passed (quarantined failures do not count), 1 failures, 4 usage error,
+130 interrupted.`;
