@@ -1,0 +1,8 @@
+import type { CommandResult } from './command-result.ts';
+import type { CommandOptions } from './host-backend.ts';
+
+/** What a probe module needs from its host: a name for messages and a way to run argv. */
+export interface ProbeContext {
+  readonly uri: string;
+  run(argv: readonly string[], options?: CommandOptions): Promise<CommandResult>;
+}
