@@ -1,0 +1,458 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type {
+  KubernetesObject,
+  V1ConfigMap,
+  V1CronJob,
+  V1CustomResourceDefinition,
+  V1DaemonSet,
+  V1Deployment,
+  V1HorizontalPodAutoscaler,
+  V1Ingress,
+  V1Job,
+  V1NetworkPolicy,
+  V1PersistentVolume,
+  V1PersistentVolumeClaim,
+  V1Pod,
+  V1PodDisruptionBudget,
+  V1Role,
+  V1RoleBinding,
+  V1Secret,
+  V1Service,
+  V1ServiceAccount,
+  V1StatefulSet,
+  V2HorizontalPodAutoscaler,
+} from '@kubernetes/client-node';
+import { JSONPath } from 'jsonpath-plus';
+import { parseAllDocuments, parse as parseYaml, stringify as stringifyYaml } from 'yaml';
+import { chartContentHash } from './chart-content-hash.ts';
+import { ChartNotFoundError, ChartRenderError, DocumentNotFoundError, UnknownTemplateError } from './chart-errors.ts';
+import { resolveHelmBinary } from './helm-binary.ts';
+import { HelmCommandError } from './helm-command-error.ts';
+import { HelmTestAdaptor, type HelmValues, type ValuesOptions } from './helm-test-adaptor.ts';
+import { LabelSelector } from './label-selector.ts';
+import { type CachedRender, type CacheHit, readRender, writeRender } from './render-cache.ts';
+import type { RenderedDocument } from './rendered-document.ts';
+
+/** Kinds whose client-node model type `ofKind('Kind')` knows without a type argument. */
+export interface KnownKinds {
+  ConfigMap: V1ConfigMap;
+  CronJob: V1CronJob;
+  CustomResourceDefinition: V1CustomResourceDefinition;
+  DaemonSet: V1DaemonSet;
+  Deployment: V1Deployment;
+  HorizontalPodAutoscaler: V2HorizontalPodAutoscaler | V1HorizontalPodAutoscaler;
+  Ingress: V1Ingress;
+  Job: V1Job;
+  NetworkPolicy: V1NetworkPolicy;
+  PersistentVolume: V1PersistentVolume;
+  PersistentVolumeClaim: V1PersistentVolumeClaim;
+  Pod: V1Pod;
+  PodDisruptionBudget: V1PodDisruptionBudget;
+  Role: V1Role;
+  RoleBinding: V1RoleBinding;
+  Secret: V1Secret;
+  Service: V1Service;
+  ServiceAccount: V1ServiceAccount;
+  StatefulSet: V1StatefulSet;
+}
+
+/** Chart.yaml, as helm documents it. */
+export interface ChartMetadata {
+  readonly apiVersion: string;
+  readonly name: string;
+  readonly version: string;
+  readonly appVersion?: string;
+  readonly description?: string;
+  readonly type?: string;
+  readonly kubeVersion?: string;
+  readonly keywords?: readonly string[];
+  readonly home?: string;
+  readonly icon?: string;
+  readonly sources?: readonly string[];
+  readonly maintainers?: readonly { name: string; email?: string; url?: string }[];
+  readonly dependencies?: readonly {
+    name: string;
+    version?: string;
+    repository?: string;
+    alias?: string;
+    condition?: string;
+  }[];
+  readonly annotations?: Readonly<Record<string, string>>;
+  readonly [field: string]: unknown;
+}
+
+export interface RenderOptions extends ValuesOptions {
+  /** .Release.Name; default "release". */
+  releaseName?: string;
+  /** .Release.Namespace; default "default". */
+  namespace?: string;
+  /** .Capabilities.KubeVersion, e.g. "1.32.0"; default: helm's own. */
+  kubeVersion?: string;
+  /** Extra .Capabilities.APIVersions, e.g. ["monitoring.coreos.com/v1"]. */
+  apiVersions?: readonly string[];
+  includeCrds?: boolean;
+  /** Leave out templates/tests (helm test hooks); default false. */
+  skipTests?: boolean;
+  isUpgrade?: boolean;
+  /** Default: a helm on resolveHelmBinary(), no cluster. */
+  helm?: HelmTestAdaptor;
+  /** Default true: reuse a render of the same chart content, values, options and helm version (memory and disk). */
+  cache?: boolean;
+  /** Timeout of the helm call in ms; default 2 minutes. */
+  timeout?: number;
+}
+
+/** Which documents: every given field must match. */
+export interface DocumentFilter {
+  kind?: string;
+  name?: string;
+  /** A template path as in fromTemplate(). */
+  template?: string;
+  /** A label selector as kubectl takes it, or required labels. */
+  labels?: string | Readonly<Record<string, string>>;
+  apiVersion?: string;
+}
+
+export interface SnapshotOptions {
+  /** JSONPath expressions whose values are replaced by "<masked>" (e.g. generated passwords, timestamps). */
+  mask?: readonly string[];
+}
+
+/**
+ * A chart rendered with no cluster: ONE `helm template` call for the whole chart, parsed into documents that keep
+ * their source template, with queries by kind, name, template, labels and JSONPath. Renders are cached in memory
+ * and on disk, keyed by the chart directory's content, the values, the options and helm's version. The documents
+ * are frozen: they are shared with every other test that renders the same thing.
+ */
+export class HelmChart {
+  /** Absolute path of the chart directory. */
+  readonly directory: string;
+  readonly metadata: ChartMetadata;
+  /** Every document helm rendered, in helm's order. */
+  readonly documents: readonly RenderedDocument[];
+  /** helm's output as it printed it. */
+  readonly manifest: string;
+  /** Every template file of the chart (and its unpacked subcharts) that can render manifests, as helm names them. */
+  readonly templateFiles: readonly string[];
+  /** Where this render came from: false when helm ran, else the cache that had it. */
+  readonly cached: CacheHit | false;
+  /** Options of this render, secrets included (do not print them). */
+  readonly options: Readonly<Omit<RenderOptions, 'helm'>>;
+
+  private constructor(init: {
+    directory: string;
+    metadata: ChartMetadata;
+    render: CachedRender;
+    templateFiles: string[];
+    cached: CacheHit | false;
+    options: Omit<RenderOptions, 'helm'>;
+  }) {
+    this.directory = init.directory;
+    this.metadata = init.metadata;
+    this.documents = init.render.documents as readonly RenderedDocument[];
+    this.manifest = init.render.manifest;
+    this.templateFiles = Object.freeze(init.templateFiles);
+    this.cached = init.cached;
+    this.options = Object.freeze({ ...init.options });
+  }
+
+  /** Renders the chart in `chartDir` (relative to the current directory) with one helm call, or from the cache. */
+  static async render(chartDir: string, options: RenderOptions = {}): Promise<HelmChart> {
+    const directory = path.resolve(chartDir);
+    const metadata = readChartMetadata(directory, chartDir);
+    const { helm: givenHelm, ...renderOptions } = options;
+    const helm = givenHelm ?? new HelmTestAdaptor(await resolveHelmBinary());
+    const templateFiles = listTemplateFiles(directory, metadata.name);
+    const useCache = options.cache ?? true;
+
+    const values = toArray(options.values);
+    const valuesFiles = options.valuesFiles ?? [];
+    const key = useCache
+      ? await renderKey(directory, values, valuesFiles, renderOptions, helm.binary.version)
+      : undefined;
+    if (key) {
+      const found = await readRender(key, true);
+      if (found) {
+        return new HelmChart({
+          directory,
+          metadata,
+          render: found.render,
+          templateFiles,
+          cached: found.hit,
+          options: renderOptions,
+        });
+      }
+    }
+
+    let manifest: string;
+    try {
+      manifest = await helm.template(directory, {
+        releaseName: options.releaseName ?? 'release',
+        namespace: options.namespace ?? 'default',
+        kubeVersion: options.kubeVersion,
+        apiVersions: options.apiVersions,
+        includeCrds: options.includeCrds,
+        skipTests: options.skipTests,
+        isUpgrade: options.isUpgrade,
+        values,
+        valuesFiles,
+        timeout: options.timeout ?? 120_000,
+      });
+    } catch (error) {
+      if (error instanceof HelmCommandError && error.exitCode !== undefined) {
+        throw new ChartRenderError(chartDir, error.helmMessage, { cause: error });
+      }
+      throw error;
+    }
+    const parsed = { manifest, documents: parseManifest(manifest, chartDir) };
+    const render = key ? await writeRender(key, parsed, true) : parsed;
+    return new HelmChart({ directory, metadata, render, templateFiles, cached: false, options: renderOptions });
+  }
+
+  /** Templates that produced at least one document, as helm names them. */
+  get templates(): string[] {
+    return [...new Set(this.documents.map((doc) => doc.template))];
+  }
+
+  /** Template files that rendered nothing with these values (e.g. a feature switched off). */
+  get emptyTemplates(): string[] {
+    const rendered = new Set(this.templates);
+    return this.templateFiles.filter((file) => !rendered.has(file));
+  }
+
+  /** The documents that match every field of the filter. */
+  find<T extends KubernetesObject = KubernetesObject>(filter: DocumentFilter = {}): RenderedDocument<T>[] {
+    const selector = filter.labels === undefined ? undefined : LabelSelector.parse(filter.labels);
+    const template = filter.template === undefined ? undefined : this.templatePath(filter.template);
+    return this.documents.filter(
+      (doc) =>
+        (filter.kind === undefined || doc.object.kind === filter.kind) &&
+        (filter.name === undefined || doc.object.metadata?.name === filter.name) &&
+        (filter.apiVersion === undefined || doc.object.apiVersion === filter.apiVersion) &&
+        (template === undefined || doc.template === template) &&
+        (selector === undefined || selector.matches(doc.object.metadata?.labels)),
+    ) as RenderedDocument<T>[];
+  }
+
+  /** The objects of one kind, typed: `ofKind('Deployment')` gives V1Deployment[]; other kinds take a type argument. */
+  ofKind<K extends keyof KnownKinds>(kind: K): KnownKinds[K][];
+  ofKind<T extends KubernetesObject>(kind: string): T[];
+  ofKind(kind: string): KubernetesObject[] {
+    return this.find({ kind }).map((doc) => doc.object);
+  }
+
+  /** The one object of this kind and name; throws DocumentNotFoundError (listing what there is) otherwise. */
+  get<K extends keyof KnownKinds>(kind: K, name?: string): KnownKinds[K];
+  get<T extends KubernetesObject>(kind: string, name?: string): T;
+  get(kind: string, name?: string): KubernetesObject {
+    const found = this.find({ kind, name });
+    if (found.length !== 1) {
+      const what = name === undefined ? `one ${kind}` : `${kind} "${name}"`;
+      const present = this.documents.map((doc) => `${doc.object.kind}/${doc.object.metadata?.name}`).join(', ');
+      throw new DocumentNotFoundError(
+        `chart ${this.metadata.name} rendered ${found.length === 0 ? 'no' : found.length} ${kind}${name === undefined ? '' : ` named "${name}"`} where ${what} was expected`,
+        { hint: `it rendered: ${present || '(nothing)'}${found.length > 1 ? '; pass a name to pick one' : ''}` },
+      );
+    }
+    return (found[0] as RenderedDocument).object;
+  }
+
+  /** The documents named `name` (any kind). */
+  named(name: string): RenderedDocument[] {
+    return this.find({ name });
+  }
+
+  /**
+   * The documents of one template file, given relative to the chart ("templates/service.yaml",
+   * "charts/sub/templates/x.yaml") or as helm names it ("echo-server/templates/service.yaml"). A template that
+   * rendered empty gives []; a path the chart does not have throws UnknownTemplateError.
+   */
+  fromTemplate(template: string): RenderedDocument[] {
+    return this.find({ template });
+  }
+
+  /** The documents whose labels match a kubectl-style selector ("app=web,tier!=db") or an object of labels. */
+  withLabels(selector: string | Readonly<Record<string, string>>): RenderedDocument[] {
+    return this.find({ labels: selector });
+  }
+
+  /** JSONPath over every matching document's object, results concatenated in document order. */
+  jsonPath<R = unknown>(expression: string, filter: DocumentFilter = {}): R[] {
+    return this.find(filter).flatMap((doc) => JSONPath({ path: expression, json: doc.object, wrap: true }) as R[]);
+  }
+
+  /**
+   * The render as one stable string for `expect(chart.toSnapshot()).toMatchSnapshot()`: documents ordered by
+   * template, kind and name (not by helm's install order, which differs between helm versions), keys sorted.
+   */
+  toSnapshot(options: SnapshotOptions = {}): string {
+    const ordered = [...this.documents].sort(
+      (a, b) =>
+        compare(a.template, b.template) ||
+        compare(a.object.kind ?? '', b.object.kind ?? '') ||
+        compare(a.object.metadata?.name ?? '', b.object.metadata?.name ?? '') ||
+        a.index - b.index,
+    );
+    return ordered
+      .map((doc) => {
+        const object = options.mask?.length ? mask(doc.object, options.mask) : doc.object;
+        return `# Source: ${doc.template}\n${stringifyYaml(object, { sortMapEntries: true, lineWidth: 0 })}`;
+      })
+      .join('---\n');
+  }
+
+  private templatePath(template: string): string {
+    const candidates = [template, `${this.metadata.name}/${template}`];
+    const known = candidates.find(
+      (candidate) => this.templateFiles.includes(candidate) || this.templates.includes(candidate),
+    );
+    if (!known) {
+      throw new UnknownTemplateError(`chart ${this.metadata.name} has no template "${template}"`, {
+        hint: `its templates: ${this.templateFiles.map((file) => file.slice(this.metadata.name.length + 1)).join(', ')}`,
+      });
+    }
+    return known;
+  }
+}
+
+/** Reads Chart.yaml of a chart directory. */
+export function readChartMetadata(directory: string, shownAs: string = directory): ChartMetadata {
+  const file = path.join(directory, 'Chart.yaml');
+  if (!existsSync(file)) {
+    throw new ChartNotFoundError(
+      existsSync(directory)
+        ? `${shownAs} is not a chart directory: it has no Chart.yaml`
+        : `chart directory ${shownAs} does not exist (resolved to ${directory})`,
+      { hint: `pass the directory that holds Chart.yaml; relative paths start at ${process.cwd()}` },
+    );
+  }
+  const metadata = parseYaml(readFileSync(file, 'utf8')) as ChartMetadata | null;
+  if (!metadata || typeof metadata.name !== 'string') {
+    throw new ChartNotFoundError(`${file} has no chart name`, {
+      hint: 'Chart.yaml needs apiVersion, name and version',
+    });
+  }
+  return Object.freeze(metadata);
+}
+
+function parseManifest(manifest: string, chartDir: string): CachedRender['documents'] {
+  const documents: { object: KubernetesObject; template: string; index: number }[] = [];
+  let template = '';
+  for (const doc of parseAllDocuments(manifest)) {
+    // yaml attaches helm's `# Source:` line to the document or to its first node, depending on what follows.
+    const comments = [
+      doc.commentBefore,
+      (doc.contents as { commentBefore?: string } | null)?.commentBefore,
+      doc.comment,
+    ];
+    const source = /(?:^|\n)\s*Source:\s*(\S+)/.exec(comments.filter(Boolean).join('\n'));
+    if (source?.[1]) template = source[1];
+    if (doc.errors.length > 0) {
+      throw new ChartRenderError(chartDir, `${template || 'the output'} is not valid YAML: ${doc.errors[0]?.message}`);
+    }
+    const object = doc.toJS({ maxAliasCount: -1 }) as KubernetesObject | null;
+    // A template can render only comments or whitespace, or an empty document between two `---`.
+    if (object === null || typeof object !== 'object') continue;
+    documents.push({ object, template, index: documents.length });
+  }
+  return documents;
+}
+
+/** The template files helm renders into manifests: templates/** minus partials (_*) and NOTES.txt, subcharts too. */
+function listTemplateFiles(directory: string, chartName: string): string[] {
+  const files: string[] = [];
+  const walk = (dir: string, shown: string): void => {
+    if (!existsSync(dir)) return;
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      if (entry.isDirectory()) walk(path.join(dir, entry.name), `${shown}/${entry.name}`);
+      else if (!entry.name.startsWith('_') && entry.name !== 'NOTES.txt') files.push(`${shown}/${entry.name}`);
+    }
+  };
+  walk(path.join(directory, 'templates'), `${chartName}/templates`);
+  const subcharts = path.join(directory, 'charts');
+  if (existsSync(subcharts)) {
+    for (const entry of readdirSync(subcharts, { withFileTypes: true })) {
+      const sub = path.join(subcharts, entry.name);
+      if (entry.isDirectory() && existsSync(path.join(sub, 'Chart.yaml')) && statSync(sub).isDirectory()) {
+        const subName = readChartMetadata(sub).name;
+        for (const file of listTemplateFiles(sub, subName)) files.push(`${chartName}/charts/${file}`);
+      }
+    }
+  }
+  return files.sort();
+}
+
+async function renderKey(
+  directory: string,
+  values: readonly HelmValues[],
+  valuesFiles: readonly string[],
+  options: Omit<RenderOptions, 'helm'>,
+  helmVersion: string,
+): Promise<string> {
+  const fileHashes = await Promise.all(
+    valuesFiles.map(async (file) => {
+      try {
+        return createHash('sha256')
+          .update(await readFile(file))
+          .digest('hex');
+      } catch {
+        return `missing:${file}`;
+      }
+    }),
+  );
+  const relevant = {
+    releaseName: options.releaseName ?? 'release',
+    namespace: options.namespace ?? 'default',
+    kubeVersion: options.kubeVersion,
+    apiVersions: options.apiVersions,
+    includeCrds: options.includeCrds ?? false,
+    skipTests: options.skipTests ?? false,
+    isUpgrade: options.isUpgrade ?? false,
+  };
+  return createHash('sha256')
+    .update(
+      stableJson({
+        chart: await chartContentHash(directory),
+        values,
+        valuesFiles: fileHashes,
+        relevant,
+        helmVersion,
+        format: 1,
+      }),
+    )
+    .digest('hex');
+}
+
+function stableJson(value: unknown): string {
+  return JSON.stringify(value, (_key, item: unknown) =>
+    item !== null && typeof item === 'object' && !Array.isArray(item)
+      ? Object.fromEntries(Object.entries(item as Record<string, unknown>).sort(([a], [b]) => compare(a, b)))
+      : item,
+  );
+}
+
+function mask(object: KubernetesObject, paths: readonly string[]): KubernetesObject {
+  const copy = structuredClone(object);
+  for (const expression of paths) {
+    const matches = JSONPath({ path: expression, json: copy, resultType: 'all', wrap: true }) as {
+      parent: Record<string | number, unknown> | null;
+      parentProperty: string | number;
+    }[];
+    for (const match of matches) {
+      if (match.parent) match.parent[match.parentProperty] = '<masked>';
+    }
+  }
+  return copy;
+}
+
+function toArray(values: RenderOptions['values']): HelmValues[] {
+  if (values === undefined) return [];
+  return Array.isArray(values) ? [...values] : [values as HelmValues];
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
