@@ -58,7 +58,12 @@ async function main(argv: readonly string[]): Promise<number> {
     ],
     {
       cwd: projectRoot,
-      env: { [optionsEnvVar]: JSON.stringify(options), ...(kubeconfig ? { KUBECONFIG: kubeconfig } : {}) },
+      env: {
+        [optionsEnvVar]: JSON.stringify(options),
+        // the job namespace records this process as its owner: after a SIGKILL here, the janitor may delete it
+        CHART_TESTWARE_RUNNER_PID: String(process.pid),
+        ...(kubeconfig ? { KUBECONFIG: kubeconfig } : {}),
+      },
       stdio: 'inherit',
       reject: false,
       detached: true,

@@ -1,0 +1,81 @@
+#!/usr/bin/env node
+// `npm run smoke -- --namespace NS [--chart DIR [--release NAME] [--values FILE]...] [--timeout SECONDS]`
+// Checks that every container the charts define runs in NS and none waits. Without --chart the expected
+// containers come from the manifests of every helm release deployed in NS.
+import { parseArgs } from 'node:util';
+import type { KubernetesObject } from '@kubernetes/client-node';
+import { loadOptions } from '../config/options.ts';
+import { ChartTestwareError, ConfigError } from '../errors.ts';
+import { expectedContainers } from '../cluster/expected-containers.ts';
+import { manifestObjects, readReleaseManifest } from '../cluster/release-manifest.ts';
+import { smokeTest } from '../cluster/smoke-test.ts';
+import { HelmChart } from '../helm/helm-chart.ts';
+import { HelmTestAdaptor } from '../helm/helm-test-adaptor.ts';
+import { kubeClients } from '../kube/kube-clients.ts';
+
+const usage = `usage: npm run smoke -- --namespace NS [--chart DIR [--release NAME] [--values FILE]...] [--timeout SECONDS]`;
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      namespace: { type: 'string', short: 'n' },
+      chart: { type: 'string', multiple: true, default: [] },
+      release: { type: 'string' },
+      values: { type: 'string', multiple: true, default: [] },
+      timeout: { type: 'string', default: '120' },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) {
+    console.log(usage);
+    return 0;
+  }
+  if (!values.namespace) throw new ConfigError('--namespace is required', { hint: usage });
+  const namespace = values.namespace;
+  const options = loadOptions();
+  const helm = (await HelmTestAdaptor.create()).inNamespace(namespace);
+  const documents: KubernetesObject[] = [];
+  if (values.chart && values.chart.length > 0) {
+    for (const chart of values.chart) {
+      const rendered = await HelmChart.render(chart, {
+        releaseName: values.release,
+        namespace,
+        valuesFiles: values.values,
+        helm,
+      });
+      documents.push(...rendered.documents.map((document) => document.object));
+    }
+  } else {
+    const { stdout } = await helm.run(['list', '--output', 'json']);
+    const releases = JSON.parse(stdout) as { name: string; revision: string }[];
+    if (releases.length === 0) {
+      throw new ConfigError(`no helm release in namespace ${namespace}`, {
+        hint: 'pass --chart DIR to say what should run there',
+      });
+    }
+    for (const release of releases) {
+      const manifest =
+        (await readReleaseManifest(options, namespace, release.name, Number(release.revision))) ??
+        (await helm.getManifest(release.name));
+      documents.push(...manifestObjects(manifest));
+    }
+  }
+  const nodes = (await kubeClients(options).core.listNode()).items.filter(
+    (node) =>
+      !node.spec?.unschedulable && node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
+  ).length;
+  const expected = expectedContainers(documents, { nodes });
+  const report = await smokeTest(namespace, expected, { timeout: Number(values.timeout) * 1000, options });
+  console.log(
+    `smoke test passed in ${namespace}: ${report.running}/${report.expected} expected containers running, none waiting`,
+  );
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(error instanceof ChartTestwareError ? `smoke: ${error.message}` : error);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,406 @@
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import type {
+  CoreV1Event,
+  KubernetesObject,
+  V1PersistentVolumeClaim,
+  V1Pod,
+  V1Service,
+  V1StatefulSet,
+} from '@kubernetes/client-node';
+import { loadOptions, type RunOptions } from '../config/options.ts';
+import { type HelmRelease, type HelmRevision, HelmTestAdaptor, type ValuesOptions } from '../helm/helm-test-adaptor.ts';
+import { currentTest, onTestFailure } from '../jest/test-context.ts';
+import { type EventQuery, listEvents } from '../kube/events.ts';
+import { apiStatus, kubeClients } from '../kube/kube-clients.ts';
+import { knownKind, type ObjectRef } from '../kube/object-ref.ts';
+import { type ExecOptions, type ExecResult, execInPod } from '../kube/pod-exec.ts';
+import { type LogsOptions, podLogs } from '../kube/pod-logs.ts';
+import type { ProgressSink } from '../kube/progress.ts';
+import type { WaitForResult } from '../kube/wait-for.ts';
+import { waitUntil } from '../kube/wait-until.ts';
+import { collectDiagnostics } from './diagnostics.ts';
+import { jobNamespace } from './job-namespace.ts';
+import { manifestObjects, readReleaseManifest } from './release-manifest.ts';
+import { waitForReady } from './wait-ready.ts';
+
+export interface DeployOptions extends ValuesOptions {
+  /** Default: the chart's name, the Jest worker and a random suffix (unique across parallel workers). */
+  readonly releaseName?: string;
+  /** Default: the test's job namespace (created if needed). */
+  readonly namespace?: string;
+  /** Default true: wait until every object of the release is ready (fails fast with ChartNotReadyError). */
+  readonly wait?: boolean;
+  /** Milliseconds for helm and for the readiness wait each; defaults from the run's timeouts. */
+  readonly timeout?: number;
+  readonly signal?: AbortSignal;
+  readonly helm?: HelmTestAdaptor;
+  readonly progress?: ProgressSink;
+  readonly options?: RunOptions;
+}
+
+export interface ReadyOptions {
+  readonly timeout?: number;
+  readonly signal?: AbortSignal;
+  readonly progress?: ProgressSink;
+  /** Called once per object when it is first seen ready, with performance.now() of the event that showed it. */
+  readonly onReady?: (ref: ObjectRef, at: number) => void;
+}
+
+export interface ChangeOptions extends ValuesOptions {
+  readonly wait?: boolean;
+  readonly timeout?: number;
+  readonly signal?: AbortSignal;
+  /** upgrade only: keep the values of the last revision and add these (helm --reuse-values). */
+  readonly reuseValues?: boolean;
+}
+
+let releaseCounter = 0;
+
+/** A release name unique in this run: chart name, Jest worker id, a per-process counter and random hex. */
+export function uniqueReleaseName(chart: string): string {
+  const base =
+    path
+      .basename(chart)
+      .replace(/\.tgz$/, '')
+      .toLowerCase()
+      .replace(/[^a-z0-9-]+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 24) || 'release';
+  releaseCounter += 1;
+  return `${base}-${process.env.JEST_WORKER_ID ?? '0'}${releaseCounter.toString(36)}${randomBytes(2).toString('hex')}`;
+}
+
+/**
+ * A helm release installed for a test, with readiness, queries and clean-up:
+ * `await using app = await ChartDeployment.install('charts/tango-base', { values: {...} })`.
+ * While it lives, a failing test saves its diagnostics (events, unready objects, logs, helm status) to the
+ * test's artifacts directory.
+ */
+export class ChartDeployment {
+  readonly chart: string;
+  readonly releaseName: string;
+  readonly namespace: string;
+  readonly helm: HelmTestAdaptor;
+  readonly options: RunOptions;
+  #release: HelmRelease | undefined;
+  #progress: ProgressSink | undefined;
+  #failureHook: Disposable;
+  #uninstalled = false;
+
+  private constructor(init: {
+    chart: string;
+    releaseName: string;
+    namespace: string;
+    helm: HelmTestAdaptor;
+    options: RunOptions;
+    progress: ProgressSink | undefined;
+  }) {
+    this.chart = init.chart;
+    this.releaseName = init.releaseName;
+    this.namespace = init.namespace;
+    this.helm = init.helm;
+    this.options = init.options;
+    this.#progress = init.progress;
+    this.#failureHook = onTestFailure(async (test) => {
+      await this.collectDiagnostics(test.artifactsDir).catch((error: unknown) => {
+        process.stderr.write(
+          `[chart-testware] diagnostics of ${this.releaseName} failed: ${(error as Error).message}\n`,
+        );
+      });
+    });
+  }
+
+  /**
+   * Installs `chart` (a directory, .tgz or repo/chart) and, unless `wait: false`, waits until it is ready. When
+   * it cannot become ready the diagnostics are saved, the release is uninstalled (without waiting) and the
+   * ChartNotReadyError / WaitTimeoutError is thrown.
+   */
+  static async install(chart: string, deploy: DeployOptions = {}): Promise<ChartDeployment> {
+    const options = deploy.options ?? loadOptions();
+    const namespace = deploy.namespace ?? (await jobNamespace(options));
+    const helm = (deploy.helm ?? (await HelmTestAdaptor.create())).inNamespace(namespace);
+    const deployment = new ChartDeployment({
+      chart,
+      releaseName: deploy.releaseName ?? uniqueReleaseName(chart),
+      namespace,
+      helm,
+      options,
+      progress: deploy.progress,
+    });
+    try {
+      deployment.#release = await helm.install(chart, {
+        releaseName: deployment.releaseName,
+        values: deploy.values,
+        valuesFiles: deploy.valuesFiles,
+        timeout: deploy.timeout ?? options.timeouts.helmTimeoutMs,
+        signal: deploy.signal,
+      });
+    } catch (error) {
+      deployment.#failureHook[Symbol.dispose]();
+      // a failed install may still have created objects and a release record
+      await helm.uninstall(deployment.releaseName, { wait: false, ignoreNotFound: true }).catch(() => {});
+      throw error;
+    }
+    if (deploy.wait ?? true) {
+      try {
+        await deployment.waitReady({ timeout: deploy.timeout, signal: deploy.signal });
+      } catch (error) {
+        const test = currentTest();
+        if (test) await deployment.collectDiagnostics(test.artifactsDir).catch(() => {});
+        await deployment.uninstall({ wait: false }).catch(() => {});
+        throw error;
+      }
+    }
+    return deployment;
+  }
+
+  /** The release as helm reported it after the last install/upgrade. */
+  get release(): HelmRelease | undefined {
+    return this.#release;
+  }
+
+  /** The objects of the deployed revision (from the release's manifest), namespaced ones in the release namespace. */
+  async objects(): Promise<ObjectRef[]> {
+    return (await this.manifestObjects()).map((object) => ({
+      kind: object.kind ?? '?',
+      name: object.metadata?.name ?? '?',
+      apiVersion: object.apiVersion,
+      namespace:
+        knownKind(object.kind ?? '')?.namespaced === false ? undefined : (object.metadata?.namespace ?? this.namespace),
+    }));
+  }
+
+  async manifestObjects(): Promise<KubernetesObject[]> {
+    return manifestObjects(await this.manifest());
+  }
+
+  /** The rendered manifest of the current revision (contains Secret objects as rendered: never print it raw). */
+  async manifest(): Promise<string> {
+    const revision = this.#release?.revision ?? (await this.status()).revision;
+    return (
+      (await readReleaseManifest(this.options, this.namespace, this.releaseName, revision)) ??
+      (await this.helm.getManifest(this.releaseName))
+    );
+  }
+
+  /** Waits until every object of the release is ready (see waitForReady), failing fast with the reason. */
+  async waitReady(ready: ReadyOptions = {}): Promise<WaitForResult> {
+    return waitForReady(await this.objects(), {
+      label: `release ${this.releaseName} in ${this.namespace}`,
+      timeout: ready.timeout ?? this.options.timeouts.readyTimeoutMs,
+      signal: ready.signal,
+      progress: ready.progress ?? this.#progress,
+      onReady: ready.onReady,
+      options: this.options,
+    });
+  }
+
+  /** `helm upgrade` with changed values (then waits for readiness unless `wait: false`). */
+  async upgrade(change: ChangeOptions = {}): Promise<HelmRelease> {
+    this.#release = await this.helm.upgrade(this.releaseName, this.chart, {
+      values: change.values,
+      valuesFiles: change.valuesFiles,
+      reuseValues: change.reuseValues,
+      timeout: change.timeout ?? this.options.timeouts.helmTimeoutMs,
+      signal: change.signal,
+    });
+    if (change.wait ?? true) await this.waitReady({ timeout: change.timeout, signal: change.signal });
+    return this.#release;
+  }
+
+  /** `helm rollback` to `revision` (default the previous one), then waits for readiness unless `wait: false`. */
+  async rollback(
+    revision?: number,
+    change: Omit<ChangeOptions, 'values' | 'valuesFiles' | 'reuseValues'> = {},
+  ): Promise<HelmRelease> {
+    await this.helm.rollback(this.releaseName, revision, {
+      timeout: change.timeout ?? this.options.timeouts.helmTimeoutMs,
+      signal: change.signal,
+    });
+    this.#release = await this.status();
+    if (change.wait ?? true) await this.waitReady({ timeout: change.timeout, signal: change.signal });
+    return this.#release;
+  }
+
+  /**
+   * Uninstalls the release (idempotent) and deletes the claims its StatefulSets made and the PersistentVolumes
+   * bound to its claims; by default waits until all of it is gone.
+   */
+  async uninstall({ wait = true, timeout }: { wait?: boolean; timeout?: number } = {}): Promise<void> {
+    if (this.#uninstalled) return;
+    this.#uninstalled = true;
+    this.#failureHook[Symbol.dispose]();
+    const claims = await this.claims().catch(() => [] as V1PersistentVolumeClaim[]);
+    await this.helm.uninstall(this.releaseName, {
+      wait,
+      ignoreNotFound: true,
+      timeout: timeout ?? this.options.timeouts.helmTimeoutMs,
+    });
+    if (claims.length === 0) return;
+    const { core } = kubeClients(this.options);
+    const ignoreMissing = (error: unknown) => {
+      if (apiStatus(error) !== 404) throw error;
+    };
+    await Promise.all(
+      claims.map((claim) =>
+        core
+          .deleteNamespacedPersistentVolumeClaim({ name: claim.metadata?.name ?? '', namespace: this.namespace })
+          .catch(ignoreMissing),
+      ),
+    );
+    const volumes = claims.map((claim) => claim.spec?.volumeName).filter((name): name is string => !!name);
+    await Promise.all(volumes.map((name) => core.deletePersistentVolume({ name }).catch(ignoreMissing)));
+    if (!wait) return;
+    await waitUntil(
+      async () => {
+        for (const name of volumes) {
+          if (
+            await core.readPersistentVolume({ name }).then(
+              () => true,
+              () => false,
+            )
+          )
+            return false;
+        }
+        for (const claim of claims) {
+          const name = claim.metadata?.name ?? '';
+          if (
+            await core.readNamespacedPersistentVolumeClaim({ name, namespace: this.namespace }).then(
+              () => true,
+              () => false,
+            )
+          ) {
+            return false;
+          }
+        }
+        return true;
+      },
+      {
+        timeout: timeout ?? this.options.timeouts.namespaceDeleteTimeoutMs,
+        interval: 200,
+        description: `claims and volumes of release ${this.releaseName} to be deleted (${[
+          ...claims.map((claim) => `pvc/${claim.metadata?.name}`),
+          ...volumes.map((name) => `pv/${name}`),
+        ].join(', ')})`,
+      },
+    );
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.uninstall();
+  }
+
+  // ---- queries ----
+
+  /** The release's label selectors: helm's `app.kubernetes.io/instance=<release>` and the older `release=<release>`. */
+  get selectors(): readonly string[] {
+    return [`app.kubernetes.io/instance=${this.releaseName}`, `release=${this.releaseName}`];
+  }
+
+  /** Objects of `kind` in the release namespace carrying the release's labels (either convention). */
+  async resources<T extends KubernetesObject = KubernetesObject>(kind: string, apiVersion?: string): Promise<T[]> {
+    const version = apiVersion ?? knownKind(kind)?.apiVersion;
+    if (!version) throw new Error(`resources(): give the apiVersion of kind ${kind}`);
+    const { objects } = kubeClients(this.options);
+    const found = new Map<string, T>();
+    for (const selector of this.selectors) {
+      const list = await objects.list<T>(
+        version,
+        kind,
+        this.namespace,
+        undefined,
+        undefined,
+        undefined,
+        undefined,
+        selector,
+      );
+      for (const item of list.items) found.set(item.metadata?.name ?? '', { ...item, kind, apiVersion: version });
+    }
+    return [...found.values()].sort((a, b) => (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''));
+  }
+
+  pods(): Promise<V1Pod[]> {
+    return this.resources<V1Pod>('Pod');
+  }
+
+  services(): Promise<V1Service[]> {
+    return this.resources<V1Service>('Service');
+  }
+
+  /** The release's pods whose name starts with `prefix` (e.g. the workload name); throws when there is none. */
+  async pod(prefix = ''): Promise<V1Pod> {
+    const pods = (await this.pods()).filter(
+      (pod) => (pod.metadata?.name ?? '').startsWith(prefix) && !pod.metadata?.deletionTimestamp,
+    );
+    const pod = pods[0];
+    if (!pod) {
+      throw new Error(
+        `release ${this.releaseName} in ${this.namespace} has no pod${prefix ? ` named ${prefix}*` : ''} (labels ${this.selectors.join(' or ')})`,
+      );
+    }
+    return pod;
+  }
+
+  /** Runs a command (argv) in one of the release's pods (by name, or the first whose name starts with it). */
+  async exec(pod: string, command: readonly string[], options: Omit<ExecOptions, 'options'> = {}): Promise<ExecResult> {
+    const name = await this.#podName(pod);
+    return execInPod(this.namespace, name, command, { ...options, options: this.options });
+  }
+
+  /** A container's log (`previous: true`: of its last crashed instance). */
+  async logs(pod: string, options: Omit<LogsOptions, 'options'> = {}): Promise<string> {
+    return podLogs(this.namespace, await this.#podName(pod), { ...options, options: this.options });
+  }
+
+  /** Events of the release namespace, oldest first (narrow them with kind/name/type/reason). */
+  events(query: Omit<EventQuery, 'options'> = {}): Promise<CoreV1Event[]> {
+    return listEvents(this.namespace, { ...query, options: this.options });
+  }
+
+  status(): Promise<HelmRelease> {
+    return this.helm.status(this.releaseName);
+  }
+
+  history(): Promise<HelmRevision[]> {
+    return this.helm.history(this.releaseName);
+  }
+
+  /** Saves events, unready objects, logs and helm status/history/manifest (secrets redacted) into `dir`. */
+  collectDiagnostics(dir: string): Promise<string> {
+    return collectDiagnostics(
+      { namespace: this.namespace, releaseName: this.releaseName, helm: this.helm, options: this.options },
+      dir,
+    );
+  }
+
+  /** Claims of the release: those in its manifest and those its StatefulSets' volumeClaimTemplates made. */
+  async claims(): Promise<V1PersistentVolumeClaim[]> {
+    const objects = await this.manifestObjects();
+    const { core } = kubeClients(this.options);
+    const all = (await core.listNamespacedPersistentVolumeClaim({ namespace: this.namespace })).items;
+    const named = new Set(objects.filter((o) => o.kind === 'PersistentVolumeClaim').map((o) => o.metadata?.name));
+    const templated = objects
+      .filter((o): o is V1StatefulSet => o.kind === 'StatefulSet')
+      .flatMap((set) =>
+        (set.spec?.volumeClaimTemplates ?? []).map((template) => `${template.metadata?.name}-${set.metadata?.name}-`),
+      );
+    return all.filter((claim) => {
+      const name = claim.metadata?.name ?? '';
+      return (
+        named.has(name) ||
+        templated.some((prefix) => name.startsWith(prefix) && /^\d+$/.test(name.slice(prefix.length)))
+      );
+    });
+  }
+
+  async #podName(pod: string): Promise<string> {
+    const { core } = kubeClients(this.options);
+    try {
+      await core.readNamespacedPod({ name: pod, namespace: this.namespace });
+      return pod;
+    } catch {
+      return (await this.pod(pod)).metadata?.name ?? pod;
+    }
+  }
+}

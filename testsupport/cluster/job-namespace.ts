@@ -1,0 +1,390 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import path from 'node:path';
+import { type KubernetesObject, PatchStrategy, setHeaderOptions, type V1Namespace } from '@kubernetes/client-node';
+import { loadOptions, type RunOptions } from '../config/options.ts';
+import { ChartTestwareError, ConfigError } from '../errors.ts';
+import { currentTest } from '../jest/test-context.ts';
+import { apiMessage, apiStatus, kubeClients } from '../kube/kube-clients.ts';
+import { waitUntil } from '../kube/wait-until.ts';
+
+export const managedByLabel = 'app.kubernetes.io/managed-by';
+export const managedByValue = 'chart-testware';
+export const runIdLabel = 'chart-testware.io/run-id';
+export const jobIdLabel = 'chart-testware.io/job-id';
+export const gitShaLabel = 'chart-testware.io/git-sha';
+export const createdAtAnnotation = 'chart-testware.io/created-at';
+export const expiresAtAnnotation = 'chart-testware.io/expires-at';
+/** JSON {host, boot, pid, start}: the process whose death ends the namespace's life before it expires. */
+export const ownerAnnotation = 'chart-testware.io/owner';
+export const keptAnnotation = 'chart-testware.io/kept';
+export const ownSelector = `${managedByLabel}=${managedByValue}`;
+
+/** The namespace could not be deleted in time; the message lists what is left. */
+export class NamespaceDeletionTimeoutError extends ChartTestwareError {}
+
+/** The name of the job namespace for `testFile` (one per file with --namespace-per-file). */
+export function jobNamespaceName(options: RunOptions, testFile?: string): string {
+  if (!options.namespacePerFile || !testFile) return options.testNamespace;
+  const base = path
+    .basename(testFile)
+    .replace(/\.test\.[cm]?[jt]s$/, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-');
+  const hash = createHash('sha256').update(path.resolve(testFile)).digest('hex').slice(0, 6);
+  const head = `${options.testNamespace}-${base}`.slice(0, 63 - 7).replace(/-+$/, '');
+  return `${head}-${hash}`;
+}
+
+const ensured = new Map<string, Promise<string>>();
+
+/**
+ * Creates the job namespace (idempotent; safe when several workers call it at once). A namespace of that name
+ * that is not ours is never touched: ConfigError. One of ours left by a run that expired or whose process died
+ * is deleted and recreated. The creator also sweeps other expired namespaces of ours.
+ */
+export function ensureJobNamespace(options: RunOptions, testFile?: string): Promise<string> {
+  const name = jobNamespaceName(options, testFile);
+  const key = `${options.runId}/${name}`;
+  let promise = ensured.get(key);
+  if (!promise) {
+    promise = ensure(options, name, testFile);
+    ensured.set(key, promise);
+    promise.catch(() => ensured.delete(key));
+  }
+  return promise;
+}
+
+/** The test's job namespace, created if needed. Use it in tests: `const ns = await jobNamespace()`. */
+export function jobNamespace(options: RunOptions = loadOptions()): Promise<string> {
+  const testPath =
+    currentTest()?.testPath ??
+    (globalThis as { expect?: { getState?: () => { testPath?: string } } }).expect?.getState?.().testPath;
+  return ensureJobNamespace(options, testPath);
+}
+
+async function ensure(options: RunOptions, name: string, testFile: string | undefined): Promise<string> {
+  const { core } = kubeClients(options);
+  const deadline = Date.now() + options.timeouts.namespaceDeleteTimeoutMs + 30_000;
+  for (;;) {
+    try {
+      await core.createNamespace({ body: namespaceBody(options, name, testFile) });
+      await sweepQuietly(options);
+      break;
+    } catch (error) {
+      if (apiStatus(error) !== 409) throw apiError(`cannot create namespace ${name}`, error);
+    }
+    const existing = await readNamespace(options, name);
+    if (!existing) continue;
+    if (!isOurs(existing)) {
+      throw new ConfigError(`namespace ${name} already exists and was not created by chart-testware`, {
+        hint: `it is left alone; pass --test-namespace with another name (e.g. --test-namespace ${name}-tests)`,
+      });
+    }
+    const labels = existing.metadata?.labels ?? {};
+    if (labels[runIdLabel] === options.runId && !existing.metadata?.deletionTimestamp) break;
+    if (labels[runIdLabel] !== options.runId && !isExpired(existing)) {
+      const annotations = existing.metadata?.annotations ?? {};
+      throw new ConfigError(
+        `namespace ${name} belongs to another chart-testware run (${labels[runIdLabel]}${
+          labels[jobIdLabel] ? `, job ${labels[jobIdLabel]}` : ''
+        }, created ${annotations[createdAtAnnotation] ?? '?'}) that is still alive and expires ${annotations[expiresAtAnnotation] ?? '?'}`,
+        { hint: 'use another --test-namespace, or stop that run; `npm run janitor -- --force <name>` deletes it' },
+      );
+    }
+    if (Date.now() > deadline) {
+      throw new NamespaceDeletionTimeoutError(`namespace ${name} from an earlier run is still being deleted`, {
+        hint: `look at what is left: kubectl get all -n ${name}; then run \`npm run janitor\``,
+      });
+    }
+    if (!existing.metadata?.deletionTimestamp) await deleteQuietly(options, name);
+    await waitForNamespacesGone(options, [name], options.timeouts.namespaceDeleteTimeoutMs);
+  }
+  await waitUntil(
+    async () => {
+      try {
+        await core.readNamespacedServiceAccount({ name: 'default', namespace: name });
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    { timeout: 30_000, interval: 100, description: `the default ServiceAccount of namespace ${name}` },
+  );
+  return name;
+}
+
+function namespaceBody(options: RunOptions, name: string, testFile: string | undefined): V1Namespace {
+  const now = Date.now();
+  const labels: Record<string, string> = { [managedByLabel]: managedByValue, [runIdLabel]: options.runId };
+  const jobId = options.jobId && labelValue(options.jobId);
+  if (jobId) labels[jobIdLabel] = jobId;
+  const gitSha = options.gitSha && labelValue(options.gitSha);
+  if (gitSha) labels[gitShaLabel] = gitSha;
+  const annotations: Record<string, string> = {
+    [createdAtAnnotation]: new Date(now).toISOString(),
+    [expiresAtAnnotation]: new Date(now + options.timeouts.namespaceTtlMs).toISOString(),
+    [ownerAnnotation]: JSON.stringify(ownerProcess()),
+  };
+  if (testFile) annotations['chart-testware.io/test-file'] = path.relative(process.cwd(), testFile);
+  return { metadata: { name, labels, annotations } };
+}
+
+function labelValue(value: string): string | undefined {
+  const cleaned = value
+    .replace(/[^A-Za-z0-9._-]/g, '-')
+    .slice(0, 63)
+    .replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, '');
+  return cleaned || undefined;
+}
+
+interface OwnerProcess {
+  host: string;
+  boot: string;
+  pid: number;
+  start: string;
+}
+
+/**
+ * The process that stands for the run: the runner when it says so (CHART_TESTWARE_RUNNER_PID), else Jest's main
+ * process (a worker's parent) or this process when Jest runs in band.
+ */
+function ownerProcess(): OwnerProcess {
+  const fromEnv = Number(process.env.CHART_TESTWARE_RUNNER_PID);
+  const pid = Number.isInteger(fromEnv) && fromEnv > 0 ? fromEnv : process.send ? process.ppid : process.pid;
+  return { host: hostname(), boot: bootId(), pid, start: processStart(pid) ?? '' };
+}
+
+function bootId(): string {
+  try {
+    return readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+  } catch {
+    return '';
+  }
+}
+
+function processStart(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // field 22 (starttime) counted after the ")" that ends the command name
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
+}
+
+export function isOurs(namespace: KubernetesObject): boolean {
+  return namespace.metadata?.labels?.[managedByLabel] === managedByValue && !!namespace.metadata.labels[runIdLabel];
+}
+
+/**
+ * Expired: past its expires-at, or (unless kept) its owner process on this host is gone. Namespaces of runs on
+ * other hosts only expire by time.
+ */
+export function isExpired(namespace: KubernetesObject, now = Date.now()): boolean {
+  const annotations = namespace.metadata?.annotations ?? {};
+  const expiresAt = Date.parse(annotations[expiresAtAnnotation] ?? '');
+  if (!Number.isNaN(expiresAt) && expiresAt <= now) return true;
+  if (annotations[keptAnnotation] === 'true') return false;
+  try {
+    const owner = JSON.parse(annotations[ownerAnnotation] ?? '') as OwnerProcess;
+    if (owner.host !== hostname() || owner.boot !== bootId()) return false;
+    return processStart(owner.pid) !== owner.start;
+  } catch {
+    return false;
+  }
+}
+
+async function readNamespace(options: RunOptions, name: string): Promise<V1Namespace | undefined> {
+  try {
+    return await kubeClients(options).core.readNamespace({ name });
+  } catch (error) {
+    if (apiStatus(error) === 404) return undefined;
+    throw apiError(`cannot read namespace ${name}`, error);
+  }
+}
+
+async function deleteQuietly(options: RunOptions, name: string): Promise<void> {
+  try {
+    await kubeClients(options).core.deleteNamespace({ name, propagationPolicy: 'Background' });
+  } catch (error) {
+    if (apiStatus(error) !== 404) throw apiError(`cannot delete namespace ${name}`, error);
+  }
+}
+
+async function sweepQuietly(options: RunOptions): Promise<void> {
+  try {
+    const swept = await deleteExpiredNamespaces(options, { wait: false });
+    if (swept.length > 0) process.stderr.write(`[chart-testware] deleting expired namespaces: ${swept.join(', ')}\n`);
+  } catch (error) {
+    process.stderr.write(`[chart-testware] could not sweep expired namespaces: ${(error as Error).message}\n`);
+  }
+}
+
+/**
+ * Deletes every namespace of ours that has expired (see isExpired) and is not of this run, with its
+ * cluster-scoped leftovers. Returns their names; waits until they are gone unless `wait: false`.
+ */
+export async function deleteExpiredNamespaces(
+  options: RunOptions = loadOptions(),
+  { wait = true, dryRun = false }: { wait?: boolean; dryRun?: boolean } = {},
+): Promise<string[]> {
+  const { core } = kubeClients(options);
+  const list = await core.listNamespace({ labelSelector: ownSelector });
+  const now = Date.now();
+  const expired = list.items
+    .filter((ns) => isOurs(ns) && ns.metadata?.labels?.[runIdLabel] !== options.runId && isExpired(ns, now))
+    .map((ns) => ns.metadata?.name ?? '')
+    .filter(Boolean);
+  if (!dryRun && expired.length > 0) await deleteNamespaces(options, expired, { wait });
+  return expired;
+}
+
+/**
+ * Called once by the runner after Jest exits, and on SIGINT/SIGTERM: deletes every namespace of this run (unless
+ * --keep says otherwise: kept ones print how to inspect them and still expire) with its cluster-scoped leftovers,
+ * and waits until they are gone.
+ */
+export async function releaseRunNamespaces(options: RunOptions, outcome: { failed: boolean }): Promise<void> {
+  const { core } = kubeClients(options);
+  const list = await core.listNamespace({ labelSelector: `${ownSelector},${runIdLabel}=${options.runId}` });
+  const names = list.items.map((ns) => ns.metadata?.name ?? '').filter(Boolean);
+  if (names.length === 0) return;
+  const keep = options.keep === 'always' || (options.keep === 'on-failure' && outcome.failed);
+  if (keep) {
+    for (const ns of list.items) {
+      const name = ns.metadata?.name ?? '';
+      await core.patchNamespace(
+        { name, body: { metadata: { annotations: { [keptAnnotation]: 'true' } } } },
+        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+      );
+      process.stderr.write(
+        `[chart-testware] kept namespace ${name} (--keep ${options.keep}); inspect it with:\n  ${kubectlCommand(
+          options,
+          ['get', 'all,events,pvc', '-n', name],
+        )}\n  it expires ${ns.metadata?.annotations?.[expiresAtAnnotation] ?? '?'}; \`npm run janitor\` deletes it then\n`,
+      );
+    }
+    return;
+  }
+  await deleteNamespaces(options, names, { wait: true });
+}
+
+/** The kubectl command line (for people to paste) that reaches the run's cluster. */
+export function kubectlCommand(options: RunOptions, args: readonly string[]): string {
+  const parts = ['kubectl'];
+  if (options.kubeconfig) parts.push('--kubeconfig', options.kubeconfig);
+  if (options.kubeContext) parts.push('--context', options.kubeContext);
+  return [...parts, ...args].join(' ');
+}
+
+/** Deletes the namespaces and the PersistentVolumes (and cluster RBAC) their releases left behind. */
+export async function deleteNamespaces(
+  options: RunOptions,
+  names: readonly string[],
+  { wait = true }: { wait?: boolean } = {},
+): Promise<void> {
+  const leftovers = await clusterLeftovers(options, names);
+  await Promise.all(names.map((name) => deleteQuietly(options, name)));
+  const { objects } = kubeClients(options);
+  await Promise.all(
+    leftovers.map((object) =>
+      objects.delete(object).catch((error: unknown) => {
+        if (apiStatus(error) !== 404) throw apiError(`cannot delete ${object.kind} ${object.metadata?.name}`, error);
+      }),
+    ),
+  );
+  if (wait) await waitForNamespacesGone(options, names, options.timeouts.namespaceDeleteTimeoutMs, leftovers);
+}
+
+/** Cluster-scoped objects that belong to the namespaces: PVs bound to their claims or made by their releases. */
+async function clusterLeftovers(options: RunOptions, names: readonly string[]): Promise<KubernetesObject[]> {
+  const { core, objects } = kubeClients(options);
+  const inNames = (namespace: string | undefined) => !!namespace && names.includes(namespace);
+  const byRelease = (object: KubernetesObject) =>
+    inNames(object.metadata?.annotations?.['meta.helm.sh/release-namespace']);
+  const pvs = (await core.listPersistentVolume()).items
+    .filter((pv) => inNames(pv.spec?.claimRef?.namespace) || byRelease(pv))
+    .map((pv) => ({ ...pv, kind: 'PersistentVolume', apiVersion: 'v1' }));
+  const rbac: KubernetesObject[] = [];
+  for (const kind of ['ClusterRole', 'ClusterRoleBinding']) {
+    try {
+      const list = await objects.list('rbac.authorization.k8s.io/v1', kind);
+      rbac.push(
+        ...list.items.filter(byRelease).map((item) => ({ ...item, kind, apiVersion: 'rbac.authorization.k8s.io/v1' })),
+      );
+    } catch {
+      // no permission to list cluster RBAC: nothing we could delete either
+    }
+  }
+  return [...pvs, ...rbac];
+}
+
+async function waitForNamespacesGone(
+  options: RunOptions,
+  names: readonly string[],
+  timeout: number,
+  leftovers: readonly KubernetesObject[] = [],
+): Promise<void> {
+  const { core, objects } = kubeClients(options);
+  const remaining = async (): Promise<string[]> => {
+    const left: string[] = [];
+    for (const name of names) if (await readNamespace(options, name)) left.push(`namespace ${name}`);
+    for (const object of leftovers) {
+      try {
+        await objects.read({
+          apiVersion: object.apiVersion ?? 'v1',
+          kind: object.kind ?? '',
+          metadata: { name: object.metadata?.name ?? '' },
+        });
+        left.push(`${object.kind} ${object.metadata?.name}`);
+      } catch {
+        // gone
+      }
+    }
+    return left;
+  };
+  try {
+    await waitUntil(async () => (await remaining()).length === 0, {
+      timeout,
+      interval: 250,
+      description: `namespaces ${names.join(', ')} to be deleted`,
+    });
+  } catch {
+    const details: string[] = [];
+    for (const name of names) {
+      const ns = await readNamespace(options, name).catch(() => undefined);
+      if (!ns) continue;
+      const conditions = (ns.status?.conditions ?? [])
+        .filter((condition) => condition.status === 'True')
+        .map((condition) => `${condition.reason}: ${condition.message}`);
+      const pods = await core.listNamespacedPod({ namespace: name }).catch(() => undefined);
+      details.push(
+        `namespace ${name} (${ns.status?.phase}): ${conditions.join('; ') || 'no condition'}; pods left: ${
+          pods?.items
+            .map((pod) => `${pod.metadata?.name} (finalizers ${pod.metadata?.finalizers?.join(',') || 'none'})`)
+            .join(', ') || 'none'
+        }`,
+      );
+    }
+    const rest = (await remaining().catch(() => [])).filter((line) => !line.startsWith('namespace '));
+    throw new NamespaceDeletionTimeoutError(
+      `still not deleted after ${timeout} ms:\n${[...details, ...rest].map((line) => `  - ${line}`).join('\n')}`,
+      {
+        hint: 'a finalizer or a pod that ignores SIGTERM holds it: `kubectl get all -n <ns>`; `npm run janitor` retries',
+      },
+    );
+  }
+}
+
+function apiError(what: string, error: unknown): ChartTestwareError {
+  const status = apiStatus(error);
+  return new ChartTestwareError(`${what}: ${status ? `HTTP ${status}: ` : ''}${apiMessage(error)}`, {
+    hint:
+      status === 403
+        ? 'the kube user lacks permission: it needs to create/delete namespaces'
+        : 'check the cluster is up (`npm run cluster:status`) and KUBECONFIG points at it',
+    cause: error,
+  });
+}

@@ -1,0 +1,118 @@
+import type { V1Pod } from '@kubernetes/client-node';
+import { loadOptions, type RunOptions } from '../config/options.ts';
+import { ChartTestwareError } from '../errors.ts';
+import { kubeClients } from '../kube/kube-clients.ts';
+import { type ProgressSink, stderrProgress } from '../kube/progress.ts';
+import { WaitTimeoutError, waitUntil } from '../kube/wait-until.ts';
+import type { ExpectedContainer } from './expected-containers.ts';
+
+/** The smoke test failed: the message lists the missing containers and each waiting container's reason. */
+export class SmokeTestError extends ChartTestwareError {}
+
+export interface SmokeOptions {
+  readonly timeout?: number;
+  readonly interval?: number;
+  readonly signal?: AbortSignal;
+  readonly progress?: ProgressSink;
+  readonly options?: RunOptions;
+}
+
+export interface SmokeReport {
+  readonly ok: boolean;
+  /** "StatefulSet/x container y: 1/2 running". */
+  readonly missing: readonly string[];
+  /** "pod/container: Reason (message)". */
+  readonly waiting: readonly string[];
+  readonly running: number;
+  readonly expected: number;
+}
+
+/** One look at the namespace: are all expected containers running and none waiting? */
+export async function smokeCheck(
+  namespace: string,
+  expected: readonly ExpectedContainer[],
+  options?: RunOptions,
+): Promise<SmokeReport> {
+  const { core } = kubeClients(options ?? loadOptions());
+  const pods = (await core.listNamespacedPod({ namespace })).items.filter((pod) => !pod.metadata?.deletionTimestamp);
+  const missing: string[] = [];
+  let running = 0;
+  let total = 0;
+  for (const want of expected) {
+    total += want.count;
+    const matching = pods.filter((pod) => matches(pod, want));
+    const up = matching.filter((pod) =>
+      pod.status?.containerStatuses?.some((status) => status.name === want.container && status.state?.running),
+    ).length;
+    running += Math.min(up, want.count);
+    if (up < want.count) missing.push(`${want.workload} container "${want.container}": ${up}/${want.count} running`);
+  }
+  const waiting: string[] = [];
+  for (const pod of pods) {
+    for (const status of [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])]) {
+      const state = status.state?.waiting;
+      if (!state) continue;
+      const init = pod.status?.initContainerStatuses?.includes(status) ? ' (init)' : '';
+      waiting.push(
+        `${pod.metadata?.name}/${status.name}${init}: ${state.reason ?? 'Waiting'}${state.message ? ` (${state.message})` : ''}`,
+      );
+    }
+    if (pod.status?.phase === 'Pending' && !(pod.status.containerStatuses ?? []).length) {
+      const scheduled = pod.status.conditions?.find(
+        (condition) => condition.type === 'PodScheduled' && condition.status === 'False',
+      );
+      waiting.push(`${pod.metadata?.name}: Pending${scheduled ? ` (${scheduled.reason}: ${scheduled.message})` : ''}`);
+    }
+  }
+  return { ok: missing.length === 0 && waiting.length === 0, missing, waiting, running, expected: total };
+}
+
+/**
+ * The smoke test: retries until every expected container (from the rendered charts, see expectedContainers)
+ * runs and none waits, or throws SmokeTestError at the deadline listing what is missing and why it waits.
+ */
+export async function smokeTest(
+  namespace: string,
+  expected: readonly ExpectedContainer[],
+  smoke: SmokeOptions = {},
+): Promise<SmokeReport> {
+  const options = smoke.options ?? loadOptions();
+  const progress = smoke.progress ?? stderrProgress;
+  let last: SmokeReport | undefined;
+  let lastPrinted = 0;
+  try {
+    return await waitUntil(
+      async () => {
+        last = await smokeCheck(namespace, expected, options);
+        if (!last.ok && performance.now() - lastPrinted >= options.timeouts.progressIntervalMs) {
+          lastPrinted = performance.now();
+          progress(
+            `smoke test in ${namespace}: ${last.running}/${last.expected} containers running; ${[...last.missing, ...last.waiting].slice(0, 4).join('; ')}`,
+          );
+        }
+        return last.ok ? last : undefined;
+      },
+      {
+        timeout: smoke.timeout ?? options.timeouts.readyTimeoutMs,
+        interval: smoke.interval ?? options.timeouts.pollIntervalMs,
+        signal: smoke.signal,
+        description: `the smoke test in namespace ${namespace}`,
+      },
+    );
+  } catch (error) {
+    if (!(error instanceof WaitTimeoutError) || !last) throw error;
+    throw new SmokeTestError(
+      `smoke test failed in namespace ${namespace}: ${last.running}/${last.expected} expected containers running\n${[
+        ...last.missing.map((line) => `  missing: ${line}`),
+        ...last.waiting.map((line) => `  waiting: ${line}`),
+      ].join('\n')}`,
+      { hint: `the waiting reasons say why; \`kubectl describe pod -n ${namespace} <pod>\` shows more`, cause: error },
+    );
+  }
+}
+
+function matches(pod: V1Pod, want: ExpectedContainer): boolean {
+  if (want.podName) return pod.metadata?.name === want.podName;
+  const labels = pod.metadata?.labels ?? {};
+  return !!want.selector && Object.entries(want.selector).every(([key, value]) => labels[key] === value);
+}
