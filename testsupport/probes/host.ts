@@ -1,4 +1,3 @@
-import type { KubeConfig } from '@kubernetes/client-node';
 import { CommandResult } from './command-result.ts';
 import { type FileState, probeFile } from './file-state.ts';
 import type { CommandOptions, HostBackend } from './host-backend.ts';
@@ -38,10 +37,8 @@ export interface Host extends AsyncDisposable {
   close(): Promise<void>;
 }
 
-export interface HostOptions extends Partial<Omit<SshOptions, 'host' | 'port' | 'username'>> {
-  /** For kube:// hosts; default the run's kubeconfig. */
-  readonly kubeConfig?: KubeConfig;
-}
+/** For ssh:// hosts: credentials and the host-key policy. kube:// hosts use the run's kubeconfig. */
+export type HostOptions = Partial<Omit<SshOptions, 'host' | 'port' | 'username'>>;
 
 /**
  * Opens a host by URI:
@@ -70,20 +67,16 @@ function backendFor(uri: string, options: HostOptions): HostBackend {
       if (!namespace || !pod || pod.includes('/')) {
         throw new TypeError(`host "${uri}": expected kube://<namespace>/<pod>[?container=<name>]`);
       }
-      return new KubeExecBackend(
-        { namespace, pod, container: url.searchParams.get('container') ?? undefined },
-        options.kubeConfig,
-      );
+      return new KubeExecBackend({ namespace, pod, container: url.searchParams.get('container') ?? undefined });
     }
     case 'ssh:': {
       if (!url.username) throw new TypeError(`host "${uri}": expected ssh://<user>@<address>[:port]`);
-      const { kubeConfig: _unused, ...ssh } = options;
       return new SshBackend({
-        ...ssh,
+        ...options,
         host: url.hostname.replace(/^\[(.*)\]$/, '$1'),
         port: url.port ? Number(url.port) : 22,
         username: decodeURIComponent(url.username),
-        password: ssh.password ?? (url.password ? decodeURIComponent(url.password) : undefined),
+        password: options.password ?? (url.password ? decodeURIComponent(url.password) : undefined),
       });
     }
     case 'local:':

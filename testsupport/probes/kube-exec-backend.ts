@@ -1,8 +1,6 @@
-import { PassThrough, Writable } from 'node:stream';
-import { Exec, type KubeConfig, type V1Status } from '@kubernetes/client-node';
-import { WebSocketHandler } from '@kubernetes/client-node/dist/web-socket-handler.js';
 import { defaults } from '../config/defaults.ts';
 import { apiMessage, kubeClients } from '../kube/kube-clients.ts';
+import { ExecError, execInPod } from '../kube/pod-exec.ts';
 import type { CommandOptions, HostBackend, RawCommandResult } from './host-backend.ts';
 import { HostUnreachableError, MissingProgramError, ProbeTimeoutError } from './probe-error.ts';
 
@@ -14,30 +12,18 @@ export interface KubeExecTarget {
 }
 
 /**
- * Runs commands in a container through the API server's exec subresource (client-node Exec over a WebSocket;
- * no kubectl). Exit codes come from the exec status channel.
+ * Runs commands in a container through the API server's exec subresource (execInPod: client-node Exec over a
+ * WebSocket, no kubectl), and turns exec failures into probe errors that say which kind they are.
  */
 export class KubeExecBackend implements HostBackend {
   readonly namespace: string;
   readonly pod: string;
   #container: string | undefined;
-  readonly #config: KubeConfig;
-  readonly #exec: Exec;
 
-  constructor(target: KubeExecTarget, config: KubeConfig = kubeClients().config) {
+  constructor(target: KubeExecTarget) {
     this.namespace = target.namespace;
     this.pod = target.pod;
     this.#container = target.container;
-    this.#config = config;
-    // Own sinks for the handler's "close stream" frames, which otherwise end process.stdout.
-    this.#exec = new Exec(
-      config,
-      new WebSocketHandler(config, undefined, {
-        stdin: new PassThrough(),
-        stdout: new PassThrough(),
-        stderr: new PassThrough(),
-      }),
-    );
   }
 
   get uri(): string {
@@ -47,10 +33,9 @@ export class KubeExecBackend implements HostBackend {
 
   async container(): Promise<string> {
     if (this.#container) return this.#container;
-    const core = kubeClients().core;
-    let pod: Awaited<ReturnType<typeof core.readNamespacedPod>>;
+    let pod: Awaited<ReturnType<ReturnType<typeof kubeClients>['core']['readNamespacedPod']>>;
     try {
-      pod = await core.readNamespacedPod({ name: this.pod, namespace: this.namespace });
+      pod = await kubeClients().core.readNamespacedPod({ name: this.pod, namespace: this.namespace });
     } catch (error) {
       throw new HostUnreachableError({
         host: this.uri,
@@ -62,119 +47,61 @@ export class KubeExecBackend implements HostBackend {
     }
     const chosen =
       pod.metadata?.annotations?.['kubectl.kubernetes.io/default-container'] ?? pod.spec?.containers[0]?.name;
-    if (!chosen) {
+    if (!chosen)
       throw new HostUnreachableError({ host: this.uri, probe: 'choosing a container', found: 'the pod has none' });
-    }
     this.#container = chosen;
     return chosen;
   }
 
   async run(argv: readonly string[], options: CommandOptions = {}): Promise<RawCommandResult> {
+    if (options.stdin !== undefined) {
+      throw new TypeError(`${this.uri}: the exec backend does not feed stdin; pass the data as an argument or file`);
+    }
     const container = await this.container();
     const timeout = options.timeout ?? defaults.execTimeoutMs;
-    const stdout = collector();
-    const stderr = collector();
-    const stdin = options.stdin === undefined ? null : PassThrough.from([options.stdin]);
-    let status: V1Status | undefined;
-    let socket: Awaited<ReturnType<Exec['exec']>>;
+    const probe = `command ${JSON.stringify(argv)}`;
     try {
-      socket = await this.#exec.exec(
-        this.namespace,
-        this.pod,
+      return await execInPod(this.namespace, this.pod, argv, {
         container,
-        [...argv],
-        stdout.stream,
-        stderr.stream,
-        stdin,
-        false,
-        (received) => {
-          status = received;
-        },
-      );
+        timeout,
+        ...(options.signal ? { signal: options.signal } : {}),
+      });
     } catch (error) {
+      if (options.signal?.aborted || !(error instanceof ExecError)) throw error;
+      const message = error.message;
+      if (/did not finish within/.test(message)) {
+        throw new ProbeTimeoutError({
+          host: this.uri,
+          probe,
+          found: `no exit within ${timeout} ms`,
+          hint: 'exec does not kill the process in the container; raise { timeout } if it is just slow',
+          cause: error,
+        });
+      }
+      if (/executable file not found|no such file or directory/i.test(message)) {
+        throw new MissingProgramError({
+          host: this.uri,
+          probe,
+          found: `\`${argv[0]}\` does not exist in the container (${lastClause(message)})`,
+          cause: error,
+        });
+      }
       throw new HostUnreachableError({
         host: this.uri,
-        probe: `exec ${JSON.stringify(argv)}`,
-        found: `the API server refused the exec: ${describeWsError(error)}`,
-        hint: 'is the pod Running and the container started? `kubectl get pod` and its events say why not',
+        probe,
+        found: `exec failed: ${message}`,
+        hint: 'is the pod Running and this container started (not restarting, not a finished init container)?',
         cause: error,
       });
     }
-    const closed = new Promise<void>((resolve) => {
-      if (socket.readyState === socket.CLOSED) resolve();
-      else socket.once('close', () => resolve());
-    });
-    const timer = AbortSignal.timeout(timeout);
-    const abort = options.signal ? AbortSignal.any([options.signal, timer]) : timer;
-    const aborted = new Promise<'aborted'>((resolve) => {
-      if (abort.aborted) resolve('aborted');
-      else abort.addEventListener('abort', () => resolve('aborted'), { once: true });
-    });
-    if ((await Promise.race([closed, aborted])) === 'aborted') {
-      socket.close();
-      if (options.signal?.aborted) throw options.signal.reason;
-      throw new ProbeTimeoutError({
-        host: this.uri,
-        probe: `command ${JSON.stringify(argv)}`,
-        found: `no exit within ${timeout} ms (stdout so far: ${JSON.stringify(stdout.text().slice(0, 200))})`,
-        hint: 'the process may still run in the container: exec does not kill it; raise { timeout } if it is slow',
-      });
-    }
-    return { exitCode: this.#exitCode(argv, status, stderr.text()), stdout: stdout.text(), stderr: stderr.text() };
-  }
-
-  #exitCode(argv: readonly string[], status: V1Status | undefined, stderr: string): number {
-    if (!status) {
-      throw new HostUnreachableError({
-        host: this.uri,
-        probe: `command ${JSON.stringify(argv)}`,
-        found: `the exec stream closed without an exit status (stderr: ${JSON.stringify(stderr.slice(0, 300))})`,
-        hint: 'the container may have restarted meanwhile; check its restarts and logs',
-      });
-    }
-    if (status.status === 'Success') return 0;
-    if (status.reason === 'NonZeroExitCode') {
-      const code = status.details?.causes?.find((cause) => cause.reason === 'ExitCode')?.message;
-      if (code !== undefined && /^\d+$/.test(code)) return Number(code);
-    }
-    const message = status.message ?? JSON.stringify(status);
-    if (/executable file not found|no such file or directory/i.test(message)) {
-      throw new MissingProgramError({
-        host: this.uri,
-        probe: `command ${JSON.stringify(argv)}`,
-        found: `\`${argv[0]}\` does not exist in the container (${message})`,
-      });
-    }
-    throw new HostUnreachableError({
-      host: this.uri,
-      probe: `command ${JSON.stringify(argv)}`,
-      found: `exec failed: ${message}`,
-      hint: 'is the container running (not restarting, not a finished init container)?',
-    });
   }
 
   async close(): Promise<void> {
-    // Each command has its own WebSocket, closed when the command ends: nothing is held between commands.
-  }
-
-  get kubeConfig(): KubeConfig {
-    return this.#config;
+    // Each command has its own WebSocket, closed when it ends: nothing is held between commands.
   }
 }
 
-function collector(): { stream: Writable; text: () => string } {
-  const chunks: Buffer[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, callback) {
-      chunks.push(Buffer.from(chunk));
-      callback();
-    },
-  });
-  return { stream, text: () => Buffer.concat(chunks).toString('utf8') };
-}
-
-function describeWsError(error: unknown): string {
-  // The ws library's ErrorEvent carries the HTTP failure in `message` ("Unexpected server response: 404").
-  const message = (error as { message?: string } | null)?.message;
-  return message ?? apiMessage(error);
+function lastClause(message: string): string {
+  // The runtime's error nests "failed to exec: ... exec: \"stat\": executable file not found in $PATH: unknown".
+  return /exec: "[^"]*": [^:]+/.exec(message)?.[0] ?? message.split('\n')[0] ?? message;
 }
