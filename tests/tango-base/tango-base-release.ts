@@ -3,10 +3,8 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { V1Pod } from '@kubernetes/client-node';
-import { execa } from 'execa';
 import { parse } from 'yaml';
-import { resolveHelmBinary } from '../../testsupport/helm/helm-binary.ts';
-import { ChartTestwareError, loadOptions } from '../../testsupport/index.ts';
+import { ChartTestwareError, HelmTestAdaptor, type HelmTestResult } from '../../testsupport/index.ts';
 import { apiStatus, type KubeClients, kubeClients } from '../../testsupport/kube/kube-clients.ts';
 
 /** A tango-base release did not reach the state a test waits for; the message carries the pods' state. */
@@ -29,9 +27,17 @@ export class TangoBaseRelease {
   readonly tangoHost: string;
   private readonly kube: KubeClients;
   private readonly clientImage: ImageValues;
+  private readonly helm: HelmTestAdaptor;
   private installed = false;
 
-  private constructor(chartDir: string, namespace: string, release: string, clientImage: ImageValues) {
+  private constructor(
+    chartDir: string,
+    namespace: string,
+    release: string,
+    clientImage: ImageValues,
+    helm: HelmTestAdaptor,
+  ) {
+    this.helm = helm;
     this.chartDir = chartDir;
     this.namespace = namespace;
     this.release = release;
@@ -45,7 +51,14 @@ export class TangoBaseRelease {
     const values = parse(await readFile(path.join(options.chartDir, 'values.yaml'), 'utf8')) as {
       databaseds: { image: ImageValues };
     };
-    const stack = new TangoBaseRelease(options.chartDir, options.namespace, options.release, values.databaseds.image);
+    const helm = (await HelmTestAdaptor.create()).inNamespace(options.namespace);
+    const stack = new TangoBaseRelease(
+      options.chartDir,
+      options.namespace,
+      options.release,
+      values.databaseds.image,
+      helm,
+    );
     await stack.kube.core.createNamespace({
       body: {
         metadata: {
@@ -64,27 +77,15 @@ export class TangoBaseRelease {
     );
   }
 
-  private async helm(args: string[], timeoutMs: number) {
-    const helm = await resolveHelmBinary();
-    const options = loadOptions();
-    const global = ['--namespace', this.namespace];
-    if (options.kubeconfig) global.push('--kubeconfig', options.kubeconfig);
-    if (options.kubeContext) global.push('--kube-context', options.kubeContext);
-    return execa(helm.path, [...args, ...global], { reject: false, timeout: timeoutMs, all: true });
-  }
-
-  async install(extraArgs: string[] = []): Promise<void> {
-    const result = await this.helm(['install', this.release, this.chartDir, ...extraArgs], 120_000);
-    if (result.exitCode !== 0) {
-      throw new ChartTestwareError(`helm install ${this.release} of ${this.chartDir} failed: ${result.all}`, {
-        hint: 'run `helm template` on the chart to see the rendered objects',
-      });
-    }
+  /** helm install without waiting: readiness is watched by the tests, which measure it. */
+  async install(values: Record<string, unknown> = {}): Promise<void> {
+    await this.helm.install(this.chartDir, { releaseName: this.release, values, timeout: 120_000 });
     this.installed = true;
   }
 
-  helmTest() {
-    return this.helm(['test', this.release, '--timeout', '3m'], 200_000);
+  /** `helm test` with the test pods' logs; throws a HelmCommandError (with the output) when a test fails. */
+  helmTest(): Promise<HelmTestResult> {
+    return this.helm.test(this.release, { timeout: 180_000 });
   }
 
   /** The component pods of the release (hook and test pods left out). */
@@ -230,8 +231,11 @@ export class TangoBaseRelease {
   async uninstall(): Promise<void> {
     const problems: string[] = [];
     if (this.installed) {
-      const result = await this.helm(['uninstall', this.release, '--wait', '--timeout', '2m'], 150_000);
-      if (result.exitCode !== 0) problems.push(`helm uninstall ${this.release}: ${result.all}`);
+      try {
+        await this.helm.uninstall(this.release, { timeout: 150_000 });
+      } catch (error) {
+        problems.push(`helm uninstall ${this.release}: ${(error as Error).message}`);
+      }
       this.installed = false;
     }
     try {
