@@ -19,6 +19,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -26,6 +27,7 @@ import tarfile
 import tempfile
 import time
 
+TAGGED_REF = re.compile(r"^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(/[a-z0-9]+([._-]|__|-+)?[a-z0-9]*)*:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
 EMPTIED_DIRS = ("proc", "sys", "dev", "tmp")
 NAMESPACE = "k8s.io"
 
@@ -159,8 +161,10 @@ def build_archive(args) -> None:
     rootfs = os.path.abspath(args.rootfs)
     if not os.path.isdir(rootfs):
         raise ArchiveError(f"--rootfs {rootfs} is not a directory")
-    if ":" not in args.tag.rsplit("/", 1)[-1] or args.tag.endswith(":latest"):
-        raise ArchiveError(f"--tag {args.tag}: give an explicit tag that is not 'latest' (e.g. name:1.0-ct1)")
+    if not TAGGED_REF.match(args.tag) or args.tag.endswith(":latest"):
+        raise ArchiveError(
+            f"--tag {args.tag!r}: give a reference with an explicit tag that is not 'latest' (e.g. name:1.0-ct1)"
+        )
     out = os.path.abspath(args.out)
     out_dir = os.path.dirname(out)
     os.makedirs(out_dir, exist_ok=True)
