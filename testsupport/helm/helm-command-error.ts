@@ -49,9 +49,7 @@ export class HelmCommandError extends ChartTestwareError {
     ];
     const stderr = failure.stderr.trim();
     if (stderr && stderr.split('\n').length > 1) lines.push(indent('stderr', stderr));
-    const findings = failure.stdout
-      .split('\n')
-      .filter((line) => /^\s*\[(ERROR|WARNING)\]|^\s*(Phase|TEST SUITE|POD LOGS):/.test(line));
+    const findings = findingLines(failure.stdout);
     if (findings.length > 0) lines.push(indent('output', findings.join('\n')));
     return lines.join('\n');
   }
@@ -78,6 +76,23 @@ export function helmMessage(stderr: string): string {
 
 export function formatCommand(command: readonly string[]): string {
   return command.map((arg) => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", "'\\''")}'`)).join(' ');
+}
+
+/** lint's [ERROR]/[WARNING] lines and test's suite lines, with their indented continuation lines (helm 4). */
+function findingLines(stdout: string): string[] {
+  const found: string[] = [];
+  let inFinding = false;
+  for (const line of stdout.split('\n')) {
+    if (/^\s*\[(ERROR|WARNING)\]|^\s*(Phase|TEST SUITE|POD LOGS):/.test(line)) {
+      found.push(line);
+      inFinding = true;
+    } else if (inFinding && /^\s+\S/.test(line)) {
+      found.push(line);
+    } else {
+      inFinding = false;
+    }
+  }
+  return found;
 }
 
 function indent(title: string, text: string): string {

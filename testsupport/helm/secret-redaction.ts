@@ -63,7 +63,7 @@ export class SecretRedactor {
         isSecretKey(key) ? `${prefix}"${redacted}"` : all,
       )
       .replace(
-        /(^|[\s,{[(])([\w.-]*[\w-])([ \t]*[:=][ \t]*)(?!\*\*\*)("[^"\n]*"|'[^'\n]*'|[^\s,'"}\]{[(][^\s,}\]]*)/gm,
+        /(^|[\s,{[(])([\w.-]*[\w-])([ \t]*[:=][ \t]*)(?!\*\*\*)("[^"\n]*"|'[^'\n]*'|[^\s,'"}\]{[()][^\s,}\])]*)/gm,
         (all, lead: string, key: string, separator: string) => {
           const last = key.split('.').pop() ?? key;
           return isSecretKey(last) ? `${lead}${key}${separator}${redacted}` : all;
