@@ -137,7 +137,7 @@ mark('no_deploy').describe('echo-server chart', () => {
 
   test('the network policy admits only the server port', () => {
     const policy = chart.get('NetworkPolicy');
-    expect(policy.spec?.podSelector.matchLabels).toEqual(chart.get('Deployment').spec?.selector.matchLabels);
+    expect(policy.spec?.podSelector?.matchLabels).toEqual(chart.get('Deployment').spec?.selector.matchLabels);
     expect(policy.spec?.ingress).toEqual([{ from: [{ podSelector: {} }], ports: [{ port: 'http', protocol: 'TCP' }] }]);
   });
 
