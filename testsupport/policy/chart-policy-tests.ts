@@ -1,0 +1,106 @@
+import { ChartTestwareError } from '../errors.ts';
+import { mark } from '../jest/mark.ts';
+import { formatCheckResult, formatRenderFailure, formatUnusedWaivers } from './policy-format.ts';
+import {
+  type CheckResult,
+  failsUnder,
+  type PolicyOptions,
+  type PolicyPlan,
+  type PolicyReport,
+  planChartPolicy,
+  type RenderName,
+  runChartPolicy,
+} from './policy-evaluation.ts';
+
+export interface ChartPolicyTestOptions extends PolicyOptions {
+  /** Timeout of each generated test in ms (the first one waits for the renders); default 180 s. */
+  timeout?: number;
+}
+
+/** Thrown by a generated test: the findings of a check, a failed render, unused waivers. */
+export class PolicyViolationError extends ChartTestwareError {}
+
+/**
+ * Generates the no_deploy policy tests of one chart: `policy render default` (and `policy render
+ * image-values-changed`), one `policy <check-id>` test per check of the catalogue, and `policy waivers`. The chart
+ * is rendered once per distinct values set, when the first of these tests runs; every test shares the result.
+ * Findings at or above `failOn` (default: error) fail their test; the others are printed.
+ */
+export function chartPolicyTests(chartDir: string, options: ChartPolicyTestOptions = {}): void {
+  const { timeout = 180_000, ...policyOptions } = options;
+  let plan: PolicyPlan | undefined;
+  let planError: unknown;
+  try {
+    plan = planChartPolicy(chartDir, policyOptions);
+  } catch (error) {
+    if (!(error instanceof ChartTestwareError)) throw error;
+    planError = error;
+  }
+
+  mark('no_deploy').describe(`chart policy ${chartDir}`, () => {
+    if (!plan) {
+      mark('no_deploy').test('policy input', () => {
+        throw planError;
+      });
+      return;
+    }
+    const ready = plan;
+    let report: Promise<PolicyReport> | undefined;
+    const evaluated = (): Promise<PolicyReport> => {
+      report ??= runChartPolicy(ready);
+      return report;
+    };
+
+    const renders: RenderName[] = [];
+    if (ready.needs.has('render') || ready.needs.has('imageRender')) renders.push('default');
+    if (ready.needs.has('imageRender')) renders.push('image-values-changed');
+    for (const name of renders) {
+      mark('no_deploy').test(
+        `policy render ${name}`,
+        async () => {
+          const render = (await evaluated()).renders.find((outcome) => outcome.name === name);
+          if (render?.error) throw new PolicyViolationError(formatRenderFailure(render, chartDir));
+        },
+        timeout,
+      );
+    }
+
+    for (const check of ready.checks) {
+      mark('no_deploy').test(
+        `policy ${check.id}`,
+        async () => {
+          const result = (await evaluated()).results.find((candidate) => candidate.check.id === check.id) as CheckResult;
+          judge(result, ready.failOn);
+        },
+        timeout,
+      );
+    }
+
+    mark('no_deploy').test(
+      'policy waivers',
+      async () => {
+        const { unusedWaivers } = await evaluated();
+        if (unusedWaivers.length > 0) throw new PolicyViolationError(formatUnusedWaivers(unusedWaivers));
+      },
+      timeout,
+    );
+  });
+}
+
+function judge(result: CheckResult, failOn: PolicyPlan['failOn']): void {
+  switch (result.status) {
+    case 'passed':
+      return;
+    case 'crashed':
+      throw new PolicyViolationError(formatCheckResult(result));
+    case 'failed':
+      throw new PolicyViolationError(formatCheckResult(result));
+    case 'not-evaluated':
+      if (failsUnder(result.check.severity, failOn)) throw new PolicyViolationError(formatCheckResult(result));
+      console.warn(formatCheckResult(result));
+      return;
+    case 'reported':
+      console.warn(formatCheckResult(result));
+      return;
+  }
+}

@@ -1,0 +1,94 @@
+import { listAt, type JsonMap, mapsAt, textAt } from '../json-access.ts';
+import type { FindingDraft, PolicyCheck } from '../policy-check.ts';
+import { findingAt, type PolicyContext, type PolicyObject } from '../policy-context.ts';
+
+const section = 'Templating the Application > Storage';
+
+const ofKind = (context: PolicyContext, kind: string): PolicyObject[] => context.objects.filter((object) => object.kind === kind);
+
+export const pvReclaimDelete: PolicyCheck = {
+  id: 'pv-reclaim-delete',
+  severity: 'error',
+  rule: 'PersistentVolumes are ephemeral: persistentVolumeReclaimPolicy: Delete.',
+  section,
+  needs: ['render'],
+  run(context) {
+    return ofKind(context, 'PersistentVolume').flatMap((pv) => {
+      const policy = textAt(pv.object, 'spec', 'persistentVolumeReclaimPolicy');
+      return policy === 'Delete'
+        ? []
+        : [findingAt(pv, policy ? `persistentVolumeReclaimPolicy is ${policy}` : 'persistentVolumeReclaimPolicy is not set (Retain for a static PV)', 'set persistentVolumeReclaimPolicy: Delete')];
+    });
+  },
+};
+
+export const pvExplicitModes: PolicyCheck = {
+  id: 'pv-explicit-modes',
+  severity: 'error',
+  rule: 'PersistentVolumes set volumeMode, accessModes and storageClassName explicitly.',
+  section,
+  needs: ['render'],
+  run(context) {
+    return ofKind(context, 'PersistentVolume').flatMap((pv) => {
+      const missing = [
+        textAt(pv.object, 'spec', 'volumeMode') === undefined ? 'volumeMode (Filesystem or Block)' : undefined,
+        listAt(pv.object, 'spec', 'accessModes').length === 0 ? 'accessModes' : undefined,
+        textAt(pv.object, 'spec', 'storageClassName') === undefined ? 'storageClassName' : undefined,
+      ].filter((field): field is string => field !== undefined);
+      return missing.length === 0
+        ? []
+        : [findingAt(pv, `PersistentVolume does not set ${missing.join(', ')}`, 'set spec.volumeMode: Filesystem, spec.accessModes: [ReadWriteOnce] and spec.storageClassName (from values, default standard)')];
+    });
+  },
+};
+
+function claims(context: PolicyContext): { owner: PolicyObject; claim: JsonMap; label: string }[] {
+  const found: { owner: PolicyObject; claim: JsonMap; label: string }[] = [];
+  for (const object of context.objects) {
+    if (object.kind === 'PersistentVolumeClaim') found.push({ owner: object, claim: object.object, label: 'PersistentVolumeClaim' });
+    for (const template of mapsAt(object.object, 'spec', 'volumeClaimTemplates')) {
+      found.push({ owner: object, claim: template, label: `volumeClaimTemplate "${textAt(template, 'metadata', 'name') ?? '?'}"` });
+    }
+  }
+  return found;
+}
+
+export const pvcStorageClass: PolicyCheck = {
+  id: 'pvc-storage-class',
+  severity: 'error',
+  rule: 'PersistentVolumeClaims (and volumeClaimTemplates) set storageClassName.',
+  section,
+  needs: ['render'],
+  run(context) {
+    return claims(context)
+      .filter(({ claim }) => textAt(claim, 'spec', 'storageClassName') === undefined)
+      .map(({ owner, label }) =>
+        findingAt(owner, `${label} does not set storageClassName (it binds to whatever the cluster default is)`, 'set spec.storageClassName from values (default standard), matching the PersistentVolume'),
+      );
+  },
+};
+
+export const pvcVolumeName: PolicyCheck = {
+  id: 'pvc-volume-name',
+  severity: 'error',
+  rule: 'When the chart defines PersistentVolumes, its PersistentVolumeClaims bind to one by volumeName.',
+  section,
+  needs: ['render'],
+  run(context) {
+    const volumes = ofKind(context, 'PersistentVolume');
+    if (volumes.length === 0) return [];
+    const names = new Set(volumes.map((pv) => pv.name));
+    const findings: FindingDraft[] = [];
+    for (const pvc of ofKind(context, 'PersistentVolumeClaim')) {
+      const volumeName = textAt(pvc.object, 'spec', 'volumeName');
+      if (volumeName === undefined) {
+        findings.push(findingAt(pvc, `the chart defines PersistentVolume(s) ${[...names].join(', ')} but this claim sets no volumeName`, 'set spec.volumeName to the PersistentVolume this claim is for'));
+      } else if (!names.has(volumeName) && names.size > 0 && volumes.some((pv) => pv.template === pvc.template)) {
+        findings.push(findingAt(pvc, `volumeName "${volumeName}" names no PersistentVolume of the chart (it has ${[...names].join(', ')})`, 'make volumeName equal to the name of the PersistentVolume in the same template'));
+      }
+    }
+    return findings;
+  },
+};
+
+export const storageChecks: readonly PolicyCheck[] = [pvReclaimDelete, pvExplicitModes, pvcStorageClass, pvcVolumeName];
