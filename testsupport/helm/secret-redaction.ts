@@ -17,7 +17,10 @@ function redactNode(node: unknown, secret: boolean): unknown {
   if (Array.isArray(node)) return node.map((item) => redactNode(item, secret));
   if (node !== null && typeof node === 'object') {
     return Object.fromEntries(
-      Object.entries(node as Record<string, unknown>).map(([key, value]) => [key, redactNode(value, isSecretKey(key))]),
+      Object.entries(node as Record<string, unknown>).map(([key, value]) => [
+        key,
+        redactNode(value, secret || isSecretKey(key)),
+      ]),
     );
   }
   return secret && node !== null && node !== undefined && node !== '' ? redacted : node;
@@ -58,17 +61,10 @@ export class SecretRedactor {
   text(text: string): string {
     let out = text;
     for (const secret of this.#secrets) out = out.split(secret).join(redacted);
-    return out
-      .replace(/("([\w.-]+)"\s*:\s*)"(?:[^"\\]|\\.)*"/g, (all, prefix: string, key: string) =>
-        isSecretKey(key) ? `${prefix}"${redacted}"` : all,
-      )
-      .replace(
-        /(^|[\s,{[(])([\w.-]*[\w-])([ \t]*[:=][ \t]*)(?!\*\*\*)("[^"\n]*"|'[^'\n]*'|[^\s,'"}\]{[()][^\s,}\])]*)/gm,
-        (all, lead: string, key: string, separator: string) => {
-          const last = key.split('.').pop() ?? key;
-          return isSecretKey(last) ? `${lead}${key}${separator}${redacted}` : all;
-        },
-      );
+    out = out.replace(/("([\w.-]+)"\s*:\s*)"(?:[^"\\]|\\.)*"/g, (all, prefix: string, key: string) =>
+      isSecretKey(key) ? `${prefix}"${redacted}"` : all,
+    );
+    return blankValuesOfSecretKeys(out);
   }
 
   /** argv with secrets blanked: known secret values, secret keys in --set flags, and values of --password flags. */
@@ -87,8 +83,45 @@ export class SecretRedactor {
         out.push(flag[2] === undefined ? arg : `--${flag[1]}=${redacted}`);
         continue;
       }
-      out.push(this.text(arg));
+      out.push(flag?.[3] !== undefined ? `--${flag[1]}=${this.text(flag[3])}` : this.text(arg));
     }
     return out;
   }
+}
+
+/**
+ * `key: value` and `key=value` whose key looks secret get "***" for the value. Keys are found without consuming
+ * values, so in "note: password: x" the second key is still seen.
+ */
+function blankValuesOfSecretKeys(text: string): string {
+  const keyPattern = /(?<=^|[\s,{[(=])([\w.-]*[\w-])[ \t]*[:=][ \t]*/gm;
+  const cuts: [number, number][] = [];
+  for (const match of text.matchAll(keyPattern)) {
+    const key = match[1] ?? '';
+    if (!isSecretKey(key.split('.').pop() ?? key)) continue;
+    const start = match.index + match[0].length;
+    const end = valueEnd(text, start);
+    if (end > start && text.slice(start, end) !== redacted) cuts.push([start, end]);
+  }
+  let out = '';
+  let from = 0;
+  for (const [start, end] of cuts) {
+    if (start < from) continue;
+    out += `${text.slice(from, start)}${redacted}`;
+    from = end;
+  }
+  return out + text.slice(from);
+}
+
+function valueEnd(text: string, start: number): number {
+  const quote = text[start];
+  if (quote === '"' || quote === "'") {
+    const close = text.indexOf(quote, start + 1);
+    const newline = text.indexOf('\n', start);
+    return close >= 0 && (newline < 0 || close < newline) ? close + 1 : start;
+  }
+  let end = start;
+  while (end < text.length && !/[\s,}\])]/.test(text[end] as string)) end++;
+  // An opening bracket starts a nested structure, not a value.
+  return /^[{[(]/.test(text.slice(start, end)) ? start : end;
 }
