@@ -1,0 +1,304 @@
+import { Client, type ClientOptions, type estypes } from '@elastic/elasticsearch';
+import { ChartTestwareError } from '../errors.ts';
+import { type ForwardedPort, portForward } from '../kube/port-forward.ts';
+import { waitUntil } from '../kube/wait-until.ts';
+import { type SkaSeverity, skaLogFields } from './ska-log-format.ts';
+
+/** The log line was not in the store by the deadline (the message says the query and what came closest). */
+export class LogLineNotFoundError extends ChartTestwareError {}
+/** The log store could not be queried (unreachable, auth refused, bad index pattern). */
+export class LogStoreError extends ChartTestwareError {}
+
+/** Where the log documents keep each thing. Defaults: fluentd/fluent-bit Kubernetes metadata + the SKA fields. */
+export interface LogFields {
+  /** Fields searched for the phrase (any of them may hold it): the SKA message, then the raw line. */
+  readonly message: readonly string[];
+  readonly timestamp: string;
+  readonly namespace: string;
+  readonly pod: string;
+  readonly container: string;
+  readonly severity: string;
+  readonly tags: string;
+  /** Appended to namespace, pod, container and severity for exact (term) matches; '' when they are keywords. */
+  readonly exactSuffix: string;
+}
+
+export const defaultLogFields: LogFields = {
+  message: [skaLogFields.message, 'log', 'message'],
+  timestamp: '@timestamp',
+  namespace: 'kubernetes.namespace_name',
+  pod: 'kubernetes.pod_name',
+  container: 'kubernetes.container_name',
+  severity: skaLogFields.severity,
+  tags: skaLogFields.tags,
+  exactSuffix: '.keyword',
+};
+
+export interface ElasticsearchLogsOptions {
+  /** Default $CHART_TESTWARE_ELASTICSEARCH_URL, else http://127.0.0.1:9200. */
+  readonly node?: string;
+  readonly auth?: ClientOptions['auth'];
+  /** Index pattern; default $CHART_TESTWARE_ELASTICSEARCH_INDEX, else `logstash-*`. */
+  readonly index?: string;
+  readonly fields?: Partial<LogFields>;
+  /** More client options (TLS, a test Connection class...). */
+  readonly clientOptions?: Omit<ClientOptions, 'node' | 'auth'>;
+}
+
+export interface LogQuery {
+  /** Found as an exact phrase (Elasticsearch match_phrase: these words, in this order, adjacent). */
+  readonly phrase: string;
+  readonly namespace?: string;
+  readonly pod?: string;
+  readonly container?: string;
+  readonly severity?: SkaSeverity;
+  /** A phrase the SKA tags must contain, e.g. `tango-device:sys/tg_test/1`. */
+  readonly tags?: string;
+  /** The time window (inclusive): a Date, ISO text or epoch milliseconds. */
+  readonly since?: Date | string | number;
+  readonly until?: Date | string | number;
+  /** Most hits returned by search(); default 100. */
+  readonly limit?: number;
+}
+
+export interface LogRecord {
+  readonly timestamp: string | undefined;
+  readonly message: string | undefined;
+  readonly namespace: string | undefined;
+  readonly pod: string | undefined;
+  readonly container: string | undefined;
+  readonly severity: string | undefined;
+  readonly source: Readonly<Record<string, unknown>>;
+}
+
+export interface WaitForLogOptions {
+  readonly timeout?: number;
+  readonly interval?: number;
+  readonly signal?: AbortSignal;
+  /** Wait until at least this many records match; default 1. */
+  readonly count?: number;
+}
+
+/**
+ * Log assertions against Elasticsearch: a phrase (never an OR of its words) scoped by namespace, pod, container
+ * and a time window, retried until found or the deadline.
+ * `const logs = new ElasticsearchLogs({ node: 'http://127.0.0.1:9200' })`, or through a port-forward to the
+ * in-cluster service: `await using logs = await ElasticsearchLogs.viaPortForward({ namespace, service: 'elastic' })`.
+ */
+export class ElasticsearchLogs implements AsyncDisposable {
+  readonly client: Client;
+  readonly index: string;
+  readonly fields: LogFields;
+  readonly node: string;
+  #forward: ForwardedPort | undefined;
+
+  constructor(options: ElasticsearchLogsOptions = {}) {
+    this.node = options.node ?? process.env.CHART_TESTWARE_ELASTICSEARCH_URL ?? 'http://127.0.0.1:9200';
+    this.index = options.index ?? process.env.CHART_TESTWARE_ELASTICSEARCH_INDEX ?? 'logstash-*';
+    this.fields = { ...defaultLogFields, ...options.fields };
+    this.client = new Client({
+      ...options.clientOptions,
+      node: this.node,
+      ...(options.auth ? { auth: options.auth } : {}),
+    });
+  }
+
+  /** Connects through a port-forward to an in-cluster Elasticsearch service (closed by close()). */
+  static async viaPortForward(
+    target: { namespace: string; service: string; port?: number | string; scheme?: 'http' | 'https' },
+    options: Omit<ElasticsearchLogsOptions, 'node'> = {},
+  ): Promise<ElasticsearchLogs> {
+    const forward = await portForward({
+      namespace: target.namespace,
+      service: target.service,
+      port: target.port ?? 9200,
+    });
+    const logs = new ElasticsearchLogs({
+      ...options,
+      node: `${target.scheme ?? 'http'}://127.0.0.1:${forward.localPort}`,
+    });
+    logs.#forward = forward;
+    return logs;
+  }
+
+  /** The Elasticsearch query for `query` (exposed so a test can print or check it). */
+  buildQuery(query: LogQuery): { bool: estypes.QueryDslBoolQuery } {
+    if (query.phrase.trim() === '') throw new TypeError('LogQuery.phrase must not be empty');
+    const f = this.fields;
+    const filter: estypes.QueryDslQueryContainer[] = [];
+    const exact = (field: string, value: string | undefined) => {
+      if (value !== undefined) filter.push({ term: { [`${field}${f.exactSuffix}`]: value } });
+    };
+    exact(f.namespace, query.namespace);
+    exact(f.pod, query.pod);
+    exact(f.container, query.container);
+    exact(f.severity, query.severity);
+    if (query.tags !== undefined) filter.push({ match_phrase: { [f.tags]: query.tags } });
+    if (query.since !== undefined || query.until !== undefined) {
+      const range: estypes.QueryDslDateRangeQuery = { format: 'strict_date_optional_time||epoch_millis' };
+      if (query.since !== undefined) range.gte = isoTime(query.since);
+      if (query.until !== undefined) range.lte = isoTime(query.until);
+      filter.push({ range: { [f.timestamp]: range } });
+    }
+    const phrase: estypes.QueryDslQueryContainer[] = f.message.map((field) => ({
+      match_phrase: { [field]: query.phrase },
+    }));
+    return {
+      bool: {
+        filter,
+        // Each clause is a whole phrase; "any field" is the only OR here, never "any word".
+        should: phrase,
+        minimum_should_match: 1,
+      },
+    };
+  }
+
+  /** The matching records, oldest first. */
+  async search(query: LogQuery): Promise<LogRecord[]> {
+    const response = await this.#call('search', query, () =>
+      this.client.search<Record<string, unknown>>({
+        index: this.index,
+        query: this.buildQuery(query),
+        size: query.limit ?? 100,
+        sort: [{ [this.fields.timestamp]: { order: 'asc', unmapped_type: 'date' } }],
+      }),
+    );
+    return response.hits.hits.map((hit) => this.#record(hit._source ?? {}));
+  }
+
+  /** How many records match. */
+  async count(query: LogQuery): Promise<number> {
+    const response = await this.#call('count', query, () =>
+      this.client.count({ index: this.index, query: this.buildQuery(query) }),
+    );
+    return response.count;
+  }
+
+  /**
+   * Retries search() until at least `count` records match (returned), or throws LogLineNotFoundError at the
+   * deadline with the query and the records that share words with the phrase but are not it.
+   */
+  async waitForLine(query: LogQuery, options: WaitForLogOptions = {}): Promise<LogRecord[]> {
+    const wanted = options.count ?? 1;
+    const timeout = options.timeout ?? 60_000;
+    let last: LogRecord[] = [];
+    try {
+      return await waitUntil(
+        async () => {
+          last = await this.search({ ...query, limit: Math.max(query.limit ?? 100, wanted) });
+          return last.length >= wanted ? last : undefined;
+        },
+        {
+          timeout,
+          interval: options.interval ?? 1_000,
+          signal: options.signal,
+          description: `log phrase ${JSON.stringify(query.phrase)}`,
+        },
+      );
+    } catch (error) {
+      if (error instanceof LogStoreError || options.signal?.aborted) throw error;
+      const nearMisses = await this.#nearMisses(query).catch(() => []);
+      throw new LogLineNotFoundError(
+        `${wanted === 1 ? 'no log record' : `${last.length} of ${wanted} log records`} with the phrase ${JSON.stringify(query.phrase)} ${this.#scope(query)} within ${timeout} ms${
+          nearMisses.length
+            ? `; records with some of its words:\n${nearMisses.map((r) => `    ${r.timestamp ?? '?'} ${r.pod ?? '?'}: ${r.message ?? ''}`).join('\n')}`
+            : ''
+        }`,
+        {
+          hint: 'is the pod logging it, and the log shipper running? Widen the time window or raise the timeout',
+          cause: error,
+        },
+      );
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.client.close();
+    await this.#forward?.close();
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  async #nearMisses(query: LogQuery): Promise<LogRecord[]> {
+    const { bool } = this.buildQuery(query);
+    const should = this.fields.message.map((field) => ({ match: { [field]: query.phrase } }));
+    const response = await this.client.search<Record<string, unknown>>({
+      index: this.index,
+      query: { bool: { ...bool, should, minimum_should_match: 1 } },
+      size: 5,
+    });
+    return response.hits.hits.map((hit) => this.#record(hit._source ?? {}));
+  }
+
+  #scope(query: LogQuery): string {
+    const parts = [
+      query.namespace && `namespace ${query.namespace}`,
+      query.pod && `pod ${query.pod}`,
+      query.container && `container ${query.container}`,
+      query.severity && `severity ${query.severity}`,
+      query.tags && `tags "${query.tags}"`,
+      query.since !== undefined && `since ${isoTime(query.since)}`,
+      query.until !== undefined && `until ${isoTime(query.until)}`,
+    ].filter(Boolean);
+    return `in ${this.index}${parts.length ? ` (${parts.join(', ')})` : ''}`;
+  }
+
+  async #call<T>(what: string, query: LogQuery, call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (error) {
+      const status = (error as { meta?: { statusCode?: number } }).meta?.statusCode;
+      throw new LogStoreError(
+        `Elasticsearch ${what} for ${JSON.stringify(query.phrase)} ${this.#scope(query)} at ${redactUrl(this.node)} failed: ${status ? `HTTP ${status}: ` : ''}${(error as Error).message}`,
+        {
+          hint:
+            status === 401 || status === 403
+              ? 'check the auth option (username/password or apiKey)'
+              : 'check the URL (or the port-forward), that Elasticsearch is up, and the index pattern',
+          cause: error,
+        },
+      );
+    }
+  }
+
+  #record(source: Record<string, unknown>): LogRecord {
+    const f = this.fields;
+    const message = f.message.map((field) => valueAt(source, field)).find((value) => typeof value === 'string');
+    const text = (field: string) => {
+      const value = valueAt(source, field);
+      return typeof value === 'string' ? value : undefined;
+    };
+    return {
+      timestamp: text(f.timestamp),
+      message: typeof message === 'string' ? message : undefined,
+      namespace: text(f.namespace),
+      pod: text(f.pod),
+      container: text(f.container),
+      severity: text(f.severity),
+      source,
+    };
+  }
+}
+
+/** A dotted field from a document: flat keys ("kubernetes.pod_name") or nested objects. */
+export function valueAt(source: Record<string, unknown>, field: string): unknown {
+  if (field in source) return source[field];
+  let current: unknown = source;
+  for (const part of field.split('.')) {
+    if (current === null || typeof current !== 'object') return undefined;
+    current = (current as Record<string, unknown>)[part];
+  }
+  return current;
+}
+
+function isoTime(value: Date | string | number): string {
+  const date = value instanceof Date ? value : new Date(value);
+  if (Number.isNaN(date.getTime())) throw new TypeError(`${String(value)} is not a time`);
+  return date.toISOString();
+}
+
+function redactUrl(url: string): string {
+  return url.replace(/\/\/[^/@]*@/, '//***@');
+}
