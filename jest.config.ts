@@ -19,6 +19,7 @@ const config: Config = {
   modulePathIgnorePatterns: ['<rootDir>/reports/'],
   snapshotFormat: { escapeString: false, printBasicPrototype: false },
   testTimeout: 30_000,
+  setupFilesAfterEnv: ['<rootDir>/testsupport/jest/matchers.ts'],
 };
 
 export default config;

@@ -5,7 +5,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSyn
 import { createServer, type Server } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { mark } from '../../testsupport/index.ts';
 import { host } from '../../testsupport/probes/host.ts';
 import { CommandFailedError, MissingProgramError, ProbeError } from '../../testsupport/probes/probe-error.ts';
