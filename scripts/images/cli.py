@@ -26,7 +26,7 @@ from rootfs_build import build_rootfs
 REGISTRY = "chart-testware.local"
 BUILDER_DIR = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(BUILDER_DIR))
-IMAGES_DIR = os.path.join(REPO, "images")
+IMAGES_DIR = os.environ.get("CT_IMAGES_DIR") or os.path.join(REPO, "images")
 CACHE = os.environ.get(
     "CT_IMAGES_CACHE", os.path.join(os.path.expanduser("~"), ".cache", "chart-testware", "images")
 )
