@@ -192,7 +192,10 @@ export async function runChartPolicy(plan: PolicyPlan): Promise<PolicyReport> {
         status: 'not-evaluated',
         findings: [],
         waived: [],
-        reason: `not evaluated: the render "${missing.name}" (${missing.description}) failed; see the test "policy render ${missing.name}"`,
+        reason:
+          missing.name === 'lint'
+            ? `not evaluated: helm lint did not run: ${missing.error?.message.split('\n')[0]}`
+            : `not evaluated: the chart did not render (${missing.name}); see the test "policy render ${missing.name}"`,
       };
     }
     let drafts: ReturnType<PolicyCheck['run']>;

@@ -21,7 +21,11 @@ export function formatCheckResult(result: CheckResult): string {
 }
 
 export function formatRenderFailure(render: RenderOutcome, chart: string): string {
-  return `cannot render chart ${chart} for "${render.name}" (${render.description}):\n  ${(render.error?.message ?? '').split('\n').join('\n  ')}`;
+  return [
+    `cannot render chart ${chart} for "${render.name}" (${render.description}):`,
+    `  ${(render.error?.message ?? '').split('\n').join('\n  ')}`,
+    '  if the chart needs values to render, pass them: chartPolicyTests(dir, { values }) or `npm run policy -- dir --values file.yaml`',
+  ].join('\n');
 }
 
 export function formatUnusedWaivers(waivers: readonly Waiver[]): string {
@@ -46,9 +50,14 @@ export function formatReportTable(report: PolicyReport): string {
   );
   for (const render of report.renders.filter((render) => render.error)) lines.push(`  RENDER FAILED ${formatRenderFailure(render, report.chart.shownAs)}`);
   const rows: string[][] = [];
+  const skipped = report.results.filter((result) => result.status === 'not-evaluated');
+  if (skipped.length > 0) {
+    lines.push(`  ${skipped.length} check(s) not evaluated because a render failed: ${skipped.map((result) => result.check.id).join(', ')}`);
+  }
   for (const result of report.results) {
-    if (result.status === 'not-evaluated' || result.status === 'crashed') {
-      rows.push([result.status === 'crashed' ? 'CRASH' : 'SKIP', result.check.id, result.check.severity, '', '', (result.reason ?? '').split('\n')[0] ?? '']);
+    if (result.status === 'not-evaluated') continue;
+    if (result.status === 'crashed') {
+      rows.push(['CRASH', result.check.id, result.check.severity, '', '', (result.reason ?? '').split('\n')[0] ?? '']);
       continue;
     }
     for (const finding of result.findings) {
