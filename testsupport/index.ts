@@ -36,3 +36,16 @@ export { type Marked, mark } from './jest/mark.ts';
 export { MarkerError } from './jest/marker-expression.ts';
 export { currentTest, type FailureHook, onTestFailure, type TestInfo } from './jest/test-context.ts';
 export { loadKubeConfig } from './kube/kube-config.ts';
+// chart policy checks (the container-orchestration guidelines as no_deploy tests)
+export { policyCatalogue } from './policy/catalogue.ts';
+export { type ChartPolicyTestOptions, chartPolicyTests, PolicyViolationError } from './policy/chart-policy-tests.ts';
+export type { Finding, PolicyCheck, Severity } from './policy/policy-check.ts';
+export { PolicyInputError } from './policy/policy-errors.ts';
+export {
+  type CheckResult,
+  evaluateChartPolicy,
+  type FailOn,
+  type PolicyOptions,
+  type PolicyReport,
+} from './policy/policy-evaluation.ts';
+export { type Waiver, waiversFileName } from './policy/waivers.ts';
