@@ -6,7 +6,6 @@ base rootfs key. File digests are memoised by (path, size, mtime) so an unchange
 
 from __future__ import annotations
 
-import glob
 import hashlib
 import json
 import os
@@ -71,7 +70,8 @@ def definition_hash(
     h = hashlib.sha256()
     h.update(f"name={name}\ntag={tag}\nbase={base_key}\n".encode())
     paths = _files(image_dir)
-    paths += sorted(glob.glob(os.path.join(builder_dir, "*.py")))
+    # The builder code that shapes an image's content (debian_base.py is part of the base key).
+    paths += [os.path.join(builder_dir, f) for f in ("archive.py", "cli.py", "containerfile.py", "rootfs_build.py")]
     for src in cf.copy_sources(build_args):
         found = _files(os.path.join(context, src))
         paths += found
