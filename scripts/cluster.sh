@@ -108,14 +108,26 @@ check_foreign_containerd() {
   fi
 }
 
+# The project's images (scripts/images.sh, when the repository has it): built and imported after the cluster is
+# up, and again only when their definitions changed since the last success (so a second `up` stays fast).
+# CT_IMAGES_ON_UP=0 skips this.
+ensure_images() {
+  [ -f "$root/scripts/images.sh" ] && [ "${CT_IMAGES_ON_UP:-1}" != 0 ] || return 0
+  local h
+  h="$(cd "$root" && find images scripts/images scripts/images.sh -type f ! -name '*.pyc' -print0 | sort -z |
+    xargs -0 sha256sum | sha256sum | cut -c1-16)"
+  [ "$(cat "$CT_STATE/images-ensured" 2>/dev/null)" = "$h" ] && return 0
+  bash "$root/scripts/images.sh" ensure >&2 || die "the cluster is up, but \`bash scripts/images.sh ensure\` failed"
+  echo "$h" > "$CT_STATE/images-ensured"
+}
+
 # --- up ----------------------------------------------------------------------------------------------------
 
 cmd_up() {
   need_root "cluster up"
   if all_running && [ -f "$KUBECONFIG_ADMIN" ] && api_ready && node_ready && dns_ready; then
     log "already up (node $NODE_NAME Ready)"
-    [ -f "$root/scripts/images.sh" ] && [ -n "${CT_IMAGES_ON_UP:-1}" ] && [ "${CT_IMAGES_ON_UP:-1}" != 0 ] &&
-      { bash "$root/scripts/images.sh" ensure >&2 || die "the cluster is up, but \`bash scripts/images.sh ensure\` failed"; }
+    ensure_images
     echo "$KUBECONFIG_ADMIN"
     return 0
   fi
@@ -189,9 +201,7 @@ cmd_up() {
     "$(since "$t0" "$(date +%s.%N)")" "$ready_s" "$(date -u +%FT%TZ)" > "$CT_STATE/last-up.json"
   log "up: node $NODE_NAME Ready $ready_s s after the start of its processes; kubeconfig $KUBECONFIG_ADMIN"
 
-  if [ -f "$root/scripts/images.sh" ] && [ "${CT_IMAGES_ON_UP:-1}" != 0 ]; then
-    bash "$root/scripts/images.sh" ensure >&2 || die "the cluster is up, but \`bash scripts/images.sh ensure\` failed"
-  fi
+  ensure_images
   echo "$KUBECONFIG_ADMIN"
 }
 
