@@ -2,7 +2,11 @@
 import { beforeAll, expect } from '@jest/globals';
 import { mark } from '../../testsupport/index.ts';
 import { policyCatalogue } from '../../testsupport/policy/catalogue.ts';
-import { type CheckResult, evaluateChartPolicy, type PolicyReport } from '../../testsupport/policy/policy-evaluation.ts';
+import {
+  type CheckResult,
+  evaluateChartPolicy,
+  type PolicyReport,
+} from '../../testsupport/policy/policy-evaluation.ts';
 import { fixtureChart } from './policy-fixtures.ts';
 
 /** Where each check's bad case is: chart, the object (Kind/<release>-<check-id> unless given) and template. */
@@ -15,17 +19,21 @@ interface BadCase {
   says: string;
 }
 
-const objectCase = (kind: string, template: string, says: string, name?: string): ((id: string) => BadCase) => (id) => ({
-  chart: 'bad-objects',
-  object: `${kind}/${name ?? `<r>-${id}`}`,
-  template: `bad-objects/templates/${template}`,
-  says,
-});
-const chartCase = (chart: BadCase['chart'], file: string, says: string): (() => BadCase) => () => ({
-  chart,
-  template: `${chart === 'bad-chart-meta' ? 'BadChart' : chart}/${file}`,
-  says,
-});
+const objectCase =
+  (kind: string, template: string, says: string, name?: string): ((id: string) => BadCase) =>
+  (id) => ({
+    chart: 'bad-objects',
+    object: `${kind}/${name ?? `<r>-${id}`}`,
+    template: `bad-objects/templates/${template}`,
+    says,
+  });
+const chartCase =
+  (chart: BadCase['chart'], file: string, says: string): (() => BadCase) =>
+  () => ({
+    chart,
+    template: `${chart === 'bad-chart-meta' ? 'BadChart' : chart}/${file}`,
+    says,
+  });
 
 const badCases: Record<string, (id: string) => BadCase> = {
   'chart-name': chartCase('bad-chart-meta', 'Chart.yaml', 'BadChart'),
@@ -71,7 +79,12 @@ const badCases: Record<string, (id: string) => BadCase> = {
   'capabilities-dropped': objectCase('Deployment', 'security.yaml', 'ALL'),
   'credentials-in-secrets': objectCase('ConfigMap', 'configmaps.yaml', 'password'),
   'network-policy-present': chartCase('bad-chart-meta', 'templates', 'NetworkPolicy'),
-  'helm-test-location': objectCase('Pod', 'misplaced-test.yaml', 'outside templates/tests', '<r>-helm-test-location-test'),
+  'helm-test-location': objectCase(
+    'Pod',
+    'misplaced-test.yaml',
+    'outside templates/tests',
+    '<r>-helm-test-location-test',
+  ),
   'helm-test-hook': objectCase('Pod', 'tests/tests.yaml', 'helm.sh/hook', '<r>-helm-test-hook-test'),
   'helm-test-restart-never': objectCase('Pod', 'tests/tests.yaml', 'OnFailure', '<r>-helm-test-restart-never-test'),
   'helm-test-name-suffix': objectCase('Pod', 'tests/tests.yaml', '-test', '<r>-helm-test-name-suffix-check'),

@@ -6,9 +6,9 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ChartTestwareError } from '../errors.ts';
 import { policyCatalogue } from '../policy/catalogue.ts';
-import { type FailOn, evaluateChartPolicy, type PolicyReport } from '../policy/policy-evaluation.ts';
-import { formatReportTable } from '../policy/policy-format.ts';
 import { PolicyInputError } from '../policy/policy-errors.ts';
+import { evaluateChartPolicy, type FailOn, type PolicyReport } from '../policy/policy-evaluation.ts';
+import { formatReportTable } from '../policy/policy-format.ts';
 
 const usage = `usage: npm run policy -- <chart-dir | folder-of-charts>... [options]
 
@@ -38,7 +38,8 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (values.list) {
-    for (const check of policyCatalogue) console.log(`${check.id.padEnd(36)} ${check.severity.padEnd(8)} ${check.rule}  [${check.section}]`);
+    for (const check of policyCatalogue)
+      console.log(`${check.id.padEnd(36)} ${check.severity.padEnd(8)} ${check.rule}  [${check.section}]`);
     return 0;
   }
   const failOn = values['fail-on'] ?? 'error';
@@ -118,7 +119,8 @@ function findCharts(given: string): string[] {
     }
     if (depth === 0) return;
     for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
-      if (entry.isDirectory() && !entry.name.startsWith('.') && entry.name !== 'node_modules') walk(path.join(dir, entry.name), depth - 1);
+      if (entry.isDirectory() && !entry.name.startsWith('.') && entry.name !== 'node_modules')
+        walk(path.join(dir, entry.name), depth - 1);
     }
   };
   walk(given, 3);
@@ -132,7 +134,11 @@ function toJson(report: PolicyReport): unknown {
     failed: report.failed,
     releaseName: report.releaseName,
     namespace: report.namespace,
-    renders: report.renders.map((render) => ({ name: render.name, ms: Math.round(render.durationMs), error: render.error?.message })),
+    renders: report.renders.map((render) => ({
+      name: render.name,
+      ms: Math.round(render.durationMs),
+      error: render.error?.message,
+    })),
     results: report.results.map((result) => ({
       check: result.check.id,
       severity: result.check.severity,

@@ -1,6 +1,5 @@
 import { ChartTestwareError } from '../errors.ts';
 import { mark } from '../jest/mark.ts';
-import { formatCheckResult, formatRenderFailure, formatUnusedWaivers } from './policy-format.ts';
 import {
   type CheckResult,
   failsUnder,
@@ -11,6 +10,7 @@ import {
   type RenderName,
   runChartPolicy,
 } from './policy-evaluation.ts';
+import { formatCheckResult, formatRenderFailure, formatUnusedWaivers } from './policy-format.ts';
 
 export interface ChartPolicyTestOptions extends PolicyOptions {
   /** Timeout of each generated test in ms (the first one waits for the renders); default 180 s. */
@@ -18,7 +18,13 @@ export interface ChartPolicyTestOptions extends PolicyOptions {
 }
 
 /** Thrown by a generated test: the findings of a check, a failed render, unused waivers. */
-export class PolicyViolationError extends ChartTestwareError {}
+export class PolicyViolationError extends ChartTestwareError {
+  constructor(message: string) {
+    super(message);
+    // The findings are the whole story: no stack frames of chart-testware under them.
+    this.stack = `${this.name}: ${this.message}`;
+  }
+}
 
 /**
  * Generates the no_deploy policy tests of one chart: `policy render default` (and `policy render
@@ -69,7 +75,9 @@ export function chartPolicyTests(chartDir: string, options: ChartPolicyTestOptio
       mark('no_deploy').test(
         `policy ${check.id}`,
         async () => {
-          const result = (await evaluated()).results.find((candidate) => candidate.check.id === check.id) as CheckResult;
+          const result = (await evaluated()).results.find(
+            (candidate) => candidate.check.id === check.id,
+          ) as CheckResult;
           judge(result, ready.failOn);
         },
         timeout,
@@ -97,10 +105,15 @@ function judge(result: CheckResult, failOn: PolicyPlan['failOn']): void {
       throw new PolicyViolationError(formatCheckResult(result));
     case 'not-evaluated':
       if (failsUnder(result.check.severity, failOn)) throw new PolicyViolationError(formatCheckResult(result));
-      console.warn(formatCheckResult(result));
+      printed(result);
       return;
     case 'reported':
-      console.warn(formatCheckResult(result));
+      printed(result);
       return;
   }
+}
+
+/** Warnings and info pass, but are shown (on stderr: Jest's console would add a code frame of this file). */
+function printed(result: CheckResult): void {
+  process.stderr.write(`policy ${formatCheckResult(result)}\n`);
 }

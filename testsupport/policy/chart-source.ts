@@ -126,7 +126,14 @@ function collectCharts(
     const aliases = dependencies.filter((dep) => dep.name === subName && dep.alias).map((dep) => dep.alias as string);
     const names = aliases.length > 0 ? aliases : [subName];
     for (const shownName of names) {
-      collectCharts(sub.tree, `${prefix}/charts/${shownName}`, [...valuesPath, shownName], sub.chartYaml, sub.values, into);
+      collectCharts(
+        sub.tree,
+        `${prefix}/charts/${shownName}`,
+        [...valuesPath, shownName],
+        sub.chartYaml,
+        sub.values,
+        into,
+      );
     }
   }
 }

@@ -36,7 +36,8 @@ export function imageValueOverrides(values: JsonMap): ImageValueOverride {
     if (isMap(value)) {
       if (key !== undefined && isImageMap(key, value)) return changeImageMap(value, path);
       const copy: JsonMap = {};
-      for (const [childKey, child] of Object.entries(value)) copy[childKey] = changeEntry(child, [...path, childKey], childKey, value);
+      for (const [childKey, child] of Object.entries(value))
+        copy[childKey] = changeEntry(child, [...path, childKey], childKey, value);
       return copy;
     }
     return value;
@@ -53,9 +54,15 @@ export function imageValueOverrides(values: JsonMap): ImageValueOverride {
     const imageSibling = Object.keys(parent).some((sibling) => /^image/i.test(sibling));
     if (/^image(repository|repo|name)$/i.test(key)) {
       const hasRegistry = Object.keys(parent).some((sibling) => /registry$/i.test(sibling));
-      return record(path, 'repository', value, hasRegistry ? repositoryMarker(n) : `${registryMarker(n)}/${repositoryMarker(n)}`);
+      return record(
+        path,
+        'repository',
+        value,
+        hasRegistry ? repositoryMarker(n) : `${registryMarker(n)}/${repositoryMarker(n)}`,
+      );
     }
-    if (/^image(tag|version)$/i.test(key) || (imageSibling && /^tag$/i.test(key))) return record(path, 'tag', value, tagMarker(n));
+    if (/^image(tag|version)$/i.test(key) || (imageSibling && /^tag$/i.test(key)))
+      return record(path, 'tag', value, tagMarker(n));
     counter--;
     return value;
   }
@@ -69,7 +76,12 @@ export function imageValueOverrides(values: JsonMap): ImageValueOverride {
       const where = [...path, key];
       if (/registry$/i.test(key)) copy[key] = record(where, 'registry', value, registryMarker(n));
       else if (/^(repository|repo|image|name)$/i.test(key)) {
-        copy[key] = record(where, 'repository', value, hasRegistry ? repositoryMarker(n) : `${registryMarker(n)}/${repositoryMarker(n)}`);
+        copy[key] = record(
+          where,
+          'repository',
+          value,
+          hasRegistry ? repositoryMarker(n) : `${registryMarker(n)}/${repositoryMarker(n)}`,
+        );
       } else if (/^(tag|version)$/i.test(key)) copy[key] = record(where, 'tag', value, tagMarker(n));
       else if (/digest$/i.test(key) && value) copy[key] = record(where, 'digest', value, '');
     }

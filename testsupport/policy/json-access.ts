@@ -26,7 +26,9 @@ export function mapsAt(value: unknown, ...path: string[]): JsonMap[] {
 /** The scalar at a path as a string (numbers and booleans too), or undefined. */
 export function textAt(value: unknown, ...path: string[]): string | undefined {
   const found = at(value, path);
-  return typeof found === 'string' || typeof found === 'number' || typeof found === 'boolean' ? String(found) : undefined;
+  return typeof found === 'string' || typeof found === 'number' || typeof found === 'boolean'
+    ? String(found)
+    : undefined;
 }
 
 export function valueAt(value: unknown, ...path: string[]): unknown {

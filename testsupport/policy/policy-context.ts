@@ -1,7 +1,7 @@
 import type { ChartSource } from './chart-source.ts';
-import type { FindingDraft } from './policy-check.ts';
-import { isMap, type JsonMap, mapAt, textAt } from './json-access.ts';
 import type { ImageValueChange } from './image-values.ts';
+import { isMap, type JsonMap, mapAt, textAt } from './json-access.ts';
+import type { FindingDraft } from './policy-check.ts';
 
 /** One rendered object, List items flattened, with the template it came from. */
 export interface PolicyObject {
@@ -51,9 +51,7 @@ export function toPolicyObjects(object: unknown, template: string, index: number
   if (!isMap(object)) return [];
   const kind = textAt(object, 'kind') ?? '';
   if (/List$/.test(kind) && Array.isArray(object.items)) {
-    return object.items.flatMap((item, position) =>
-      isMap(item) ? [describe(item, template, index, position)] : [],
-    );
+    return object.items.flatMap((item, position) => (isMap(item) ? [describe(item, template, index, position)] : []));
   }
   return [describe(object, template, index, undefined)];
 }
@@ -65,7 +63,12 @@ export function isWellFormed(object: PolicyObject): boolean {
 
 /** A finding about this object. */
 export function findingAt(object: PolicyObject, message: string, fix: string): FindingDraft {
-  return { object: { kind: object.kind || '(no kind)', name: object.name || '(no name)' }, template: object.template, message, fix };
+  return {
+    object: { kind: object.kind || '(no kind)', name: object.name || '(no name)' },
+    template: object.template,
+    message,
+    fix,
+  };
 }
 
 /** The labels of an object (or of a pod template's metadata). */
@@ -82,7 +85,12 @@ export function annotationsOf(object: unknown): Record<string, string> {
 /** The helm hooks of an object ("test", "pre-install", ...); [] for an ordinary object. */
 export function hooksOf(object: PolicyObject): string[] {
   const hook = annotationsOf(object.object)['helm.sh/hook'];
-  return hook ? hook.split(',').map((part) => part.trim()).filter(Boolean) : [];
+  return hook
+    ? hook
+        .split(',')
+        .map((part) => part.trim())
+        .filter(Boolean)
+    : [];
 }
 
 export function isTestHook(object: PolicyObject): boolean {

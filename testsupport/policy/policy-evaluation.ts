@@ -3,8 +3,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { ChartTestwareError } from '../errors.ts';
-import { HelmChart } from '../helm/helm-chart.ts';
 import { resolveHelmBinary } from '../helm/helm-binary.ts';
+import { HelmChart } from '../helm/helm-chart.ts';
 import { HelmTestAdaptor } from '../helm/helm-test-adaptor.ts';
 import { findCheck, policyCatalogue } from './catalogue.ts';
 import { type ChartSource, readChartSource } from './chart-source.ts';
@@ -65,7 +65,12 @@ export interface CheckResult {
 }
 
 export interface PolicyReport {
-  readonly chart: { readonly directory: string; readonly shownAs: string; readonly name: string; readonly version: string };
+  readonly chart: {
+    readonly directory: string;
+    readonly shownAs: string;
+    readonly name: string;
+    readonly version: string;
+  };
   readonly releaseName: string;
   readonly namespace: string;
   readonly failOn: FailOn;
@@ -113,7 +118,11 @@ export function planChartPolicy(chartDir: string, options: PolicyOptions = {}): 
   }
   const callerValues = [
     ...(options.valuesFiles ?? []).map((file) => readValuesFile(file)),
-    ...(options.values === undefined ? [] : Array.isArray(options.values) ? options.values : [options.values as JsonMap]),
+    ...(options.values === undefined
+      ? []
+      : Array.isArray(options.values)
+        ? options.values
+        : [options.values as JsonMap]),
   ];
   return {
     source,
@@ -139,7 +148,12 @@ export async function runChartPolicy(plan: PolicyPlan): Promise<PolicyReport> {
     valuesFiles: options.valuesFiles,
     helm,
   };
-  const userValues = options.values === undefined ? [] : Array.isArray(options.values) ? [...options.values] : [options.values as JsonMap];
+  const userValues =
+    options.values === undefined
+      ? []
+      : Array.isArray(options.values)
+        ? [...options.values]
+        : [options.values as JsonMap];
   const images = imageValueOverrides(effectiveValues(source, plan.callerValues));
   const described = `release ${plan.releaseName} in namespace ${plan.namespace}${plan.callerValues.length > 0 ? ', with the values of the test' : ''}`;
 
@@ -150,11 +164,15 @@ export async function runChartPolicy(plan: PolicyPlan): Promise<PolicyReport> {
         )
       : undefined,
     needs.has('imageRender')
-      ? timed('image-values-changed', `every image value changed (${images.changes.length} value(s); ${described})`, () =>
-          HelmChart.render(source.directory, { ...renderOptions, values: [...userValues, images.override] }),
+      ? timed(
+          'image-values-changed',
+          `every image value changed (${images.changes.length} value(s); ${described})`,
+          () => HelmChart.render(source.directory, { ...renderOptions, values: [...userValues, images.override] }),
         )
       : undefined,
-    needs.has('lint') ? timed('lint', 'helm lint', () => runLint(helm, source, userValues, options.valuesFiles)) : undefined,
+    needs.has('lint')
+      ? timed('lint', 'helm lint', () => runLint(helm, source, userValues, options.valuesFiles))
+      : undefined,
   ]);
 
   const documents = defaultRender?.value ? toObjects(defaultRender.value) : undefined;
@@ -202,7 +220,13 @@ export async function runChartPolicy(plan: PolicyPlan): Promise<PolicyReport> {
     try {
       drafts = check.run(context);
     } catch (error) {
-      return { check, status: 'crashed', findings: [], waived: [], reason: `the check crashed on this chart: ${(error as Error).stack ?? String(error)}` };
+      return {
+        check,
+        status: 'crashed',
+        findings: [],
+        waived: [],
+        reason: `the check crashed on this chart: ${(error as Error).stack ?? String(error)}`,
+      };
     }
     const findings = drafts.map((draft) => ({ check: check.id, severity: check.severity, ...draft }));
     const { kept, waived } = applyWaivers(findings, plan.waivers, used);
@@ -212,7 +236,9 @@ export async function runChartPolicy(plan: PolicyPlan): Promise<PolicyReport> {
   });
 
   // A waiver for a check that was not evaluated cannot be judged: it is not reported as unused.
-  const evaluated = new Set(results.filter((result) => result.status !== 'not-evaluated').map((result) => result.check.id));
+  const evaluated = new Set(
+    results.filter((result) => result.status !== 'not-evaluated').map((result) => result.check.id),
+  );
   const unusedWaivers = plan.waivers.filter((waiver) => !used.has(waiver) && evaluated.has(waiver.check));
   const renders = [defaultRender, imageRender, lint].flatMap((render) => (render ? [render.outcome] : []));
   return {
@@ -242,7 +268,10 @@ export function failsUnder(severity: Severity, failOn: FailOn): boolean {
 
 export function findCheckOrThrow(id: string): PolicyCheck {
   const check = findCheck(id);
-  if (!check) throw new PolicyInputError(`unknown policy check "${id}"`, { hint: `known: ${policyCatalogue.map((c) => c.id).join(', ')}` });
+  if (!check)
+    throw new PolicyInputError(`unknown policy check "${id}"`, {
+      hint: `known: ${policyCatalogue.map((c) => c.id).join(', ')}`,
+    });
   return check;
 }
 
@@ -280,7 +309,11 @@ async function runLint(
   if (result.ok) return [...result.value.messages];
   const messages = parseLintOutput(result.error.stdout);
   if (!messages.some((message) => message.severity === 'ERROR')) {
-    messages.push({ severity: 'ERROR', path: undefined, text: result.error.helmMessage || result.error.message.split('\n')[0] || 'helm lint failed' });
+    messages.push({
+      severity: 'ERROR',
+      path: undefined,
+      text: result.error.helmMessage || result.error.message.split('\n')[0] || 'helm lint failed',
+    });
   }
   return messages;
 }
@@ -288,7 +321,9 @@ async function runLint(
 function parseLintOutput(stdout: string): PolicyLintMessage[] {
   return stdout.split('\n').flatMap((line) => {
     const match = /^\s*\[(INFO|WARNING|ERROR)\]\s*(?:([^:\s][^:]*):\s)?(.*)$/.exec(line);
-    return match ? [{ severity: match[1] as PolicyLintMessage['severity'], path: match[2], text: (match[3] ?? '').trim() }] : [];
+    return match
+      ? [{ severity: match[1] as PolicyLintMessage['severity'], path: match[2], text: (match[3] ?? '').trim() }]
+      : [];
   });
 }
 
@@ -310,7 +345,8 @@ function readValuesFile(file: string): JsonMap {
     const parsed = parseYaml(readFileSync(file, 'utf8')) as unknown;
     return isMap(parsed) ? parsed : {};
   } catch (error) {
-    throw new PolicyInputError(`cannot read values file ${path.resolve(file)}: ${(error as Error).message.split('\n')[0]}`);
+    throw new PolicyInputError(
+      `cannot read values file ${path.resolve(file)}: ${(error as Error).message.split('\n')[0]}`,
+    );
   }
 }
-

@@ -14,7 +14,10 @@ export function formatCheckResult(result: CheckResult): string {
   if (result.status === 'not-evaluated' || result.status === 'crashed') return `${head}\n  ${result.reason}`;
   const lines = [head, `  ${result.findings.length} finding(s):`];
   for (const finding of result.findings) {
-    lines.push(`  - ${formatObject(finding)} in ${finding.template ?? '(chart)'}: ${finding.message}`, `      fix: ${finding.fix}`);
+    lines.push(
+      `  - ${formatObject(finding)} in ${finding.template ?? '(chart)'}: ${finding.message}`,
+      `      fix: ${finding.fix}`,
+    );
   }
   if (result.waived.length > 0) lines.push(`  (${result.waived.length} more finding(s) waived)`);
   return lines.join('\n');
@@ -48,11 +51,14 @@ export function formatReportTable(report: PolicyReport): string {
   lines.push(
     `chart ${report.chart.name} (${report.chart.shownAs}): ${report.results.length} checks, ${counts.passed} passed, ${counts.failed} failing, ${counts.reported} with warnings/info, ${counts.waived} finding(s) waived`,
   );
-  for (const render of report.renders.filter((render) => render.error)) lines.push(`  RENDER FAILED ${formatRenderFailure(render, report.chart.shownAs)}`);
+  for (const render of report.renders.filter((render) => render.error))
+    lines.push(`  RENDER FAILED ${formatRenderFailure(render, report.chart.shownAs)}`);
   const rows: string[][] = [];
   const skipped = report.results.filter((result) => result.status === 'not-evaluated');
   if (skipped.length > 0) {
-    lines.push(`  ${skipped.length} check(s) not evaluated because a render failed: ${skipped.map((result) => result.check.id).join(', ')}`);
+    lines.push(
+      `  ${skipped.length} check(s) not evaluated because a render failed: ${skipped.map((result) => result.check.id).join(', ')}`,
+    );
   }
   for (const result of report.results) {
     if (result.status === 'not-evaluated') continue;
@@ -71,14 +77,26 @@ export function formatReportTable(report: PolicyReport): string {
       ]);
     }
   }
-  for (const waiver of report.unusedWaivers) rows.push(['FAIL', 'waivers', 'error', waiver.object ?? '', waiver.template ?? '', `unused waiver: ${describeWaiver(waiver)}`]);
+  for (const waiver of report.unusedWaivers)
+    rows.push([
+      'FAIL',
+      'waivers',
+      'error',
+      waiver.object ?? '',
+      waiver.template ?? '',
+      `unused waiver: ${describeWaiver(waiver)}`,
+    ]);
   if (rows.length > 0) lines.push(table([['', 'check', 'severity', 'object', 'template', 'finding and fix'], ...rows]));
   return lines.join('\n');
 }
 
 function table(rows: string[][]): string {
-  const widths = rows[0]!.map((_, column) => (column === 5 ? 0 : Math.min(60, Math.max(...rows.map((row) => (row[column] ?? '').length)))));
+  const widths = rows[0]!.map((_, column) =>
+    column === 5 ? 0 : Math.min(60, Math.max(...rows.map((row) => (row[column] ?? '').length))),
+  );
   return rows
-    .map((row) => `  ${row.map((cell, column) => (column === 5 ? cell : cell.padEnd(widths[column] ?? 0))).join('  ')}`.trimEnd())
+    .map((row) =>
+      `  ${row.map((cell, column) => (column === 5 ? cell : cell.padEnd(widths[column] ?? 0))).join('  ')}`.trimEnd(),
+    )
     .join('\n');
 }

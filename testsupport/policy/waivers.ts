@@ -40,7 +40,9 @@ export function loadWaiversFile(chartDir: string, knownChecks: readonly string[]
   if (parsed === null || parsed === undefined) return [];
   const list = isMap(parsed) ? parsed.waivers : parsed;
   if (!Array.isArray(list)) {
-    throw new PolicyInputError(`${file} has no list of waivers`, { hint: 'write `waivers:` followed by a list of { check, object?, template?, reason }' });
+    throw new PolicyInputError(`${file} has no list of waivers`, {
+      hint: 'write `waivers:` followed by a list of { check, object?, template?, reason }',
+    });
   }
   return validateWaivers(list, file, knownChecks);
 }
@@ -61,9 +63,14 @@ export function validateWaivers(list: readonly unknown[], source: string, knownC
     if (typeof check !== 'string' || !knownChecks.includes(check)) {
       problems.push(`${where} names ${typeof check === 'string' ? `unknown check "${check}"` : 'no check'}`);
     }
-    if (typeof reason !== 'string' || reason.trim().length < 3) problems.push(`${where} (${String(check)}) has no reason`);
-    for (const [field, value] of [['object', object], ['template', template]] as const) {
-      if (value !== undefined && typeof value !== 'string') problems.push(`${where}: ${field} must be a string (a glob)`);
+    if (typeof reason !== 'string' || reason.trim().length < 3)
+      problems.push(`${where} (${String(check)}) has no reason`);
+    for (const [field, value] of [
+      ['object', object],
+      ['template', template],
+    ] as const) {
+      if (value !== undefined && typeof value !== 'string')
+        problems.push(`${where}: ${field} must be a string (a glob)`);
     }
     waivers.push({
       check: String(check),
@@ -97,7 +104,11 @@ export function waiverMatches(waiver: Waiver, finding: Finding): boolean {
   return true;
 }
 
-export function applyWaivers(findings: readonly Finding[], waivers: readonly Waiver[], used: Set<Waiver>): WaiverOutcome {
+export function applyWaivers(
+  findings: readonly Finding[],
+  waivers: readonly Waiver[],
+  used: Set<Waiver>,
+): WaiverOutcome {
   const kept: Finding[] = [];
   const waived: { finding: Finding; waiver: Waiver }[] = [];
   for (const finding of findings) {
@@ -111,10 +122,17 @@ export function applyWaivers(findings: readonly Finding[], waivers: readonly Wai
 }
 
 export function describeWaiver(waiver: Waiver): string {
-  const scope = [waiver.object && `object ${waiver.object}`, waiver.template && `template ${waiver.template}`].filter(Boolean).join(', ');
+  const scope = [waiver.object && `object ${waiver.object}`, waiver.template && `template ${waiver.template}`]
+    .filter(Boolean)
+    .join(', ');
   return `${waiver.check}${scope ? ` (${scope})` : ''}: "${waiver.reason}"${waiver.source ? ` [${waiver.source}]` : ''}`;
 }
 
 function glob(pattern: string): RegExp {
-  return new RegExp(`^${pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+  return new RegExp(
+    `^${pattern
+      .split('*')
+      .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}$`,
+  );
 }

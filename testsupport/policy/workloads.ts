@@ -49,7 +49,8 @@ export function podSpecsOf(owner: PolicyObject): PodSpecAt[] {
 /** Every container of every pod spec of an object (init and ephemeral containers included unless asked not to). */
 export function containersOf(owner: PolicyObject, options: { init?: boolean } = {}): ContainerAt[] {
   const types: [ContainerType, string][] = [['container', 'containers']];
-  if (options.init ?? true) types.push(['initContainer', 'initContainers'], ['ephemeralContainer', 'ephemeralContainers']);
+  if (options.init ?? true)
+    types.push(['initContainer', 'initContainers'], ['ephemeralContainer', 'ephemeralContainers']);
   return podSpecsOf(owner).flatMap((pod) =>
     types.flatMap(([type, field]) =>
       mapsAt(pod.spec, field).map((container) => ({ pod, container, name: textAt(container, 'name') ?? '?', type })),
@@ -59,7 +60,12 @@ export function containersOf(owner: PolicyObject, options: { init?: boolean } = 
 
 /** `container "web"` / `init container "setup"`, for messages. */
 export function describeContainer(container: ContainerAt): string {
-  const prefix = container.type === 'container' ? 'container' : container.type === 'initContainer' ? 'init container' : 'ephemeral container';
+  const prefix =
+    container.type === 'container'
+      ? 'container'
+      : container.type === 'initContainer'
+        ? 'init container'
+        : 'ephemeral container';
   return `${prefix} "${container.name}"`;
 }
 
@@ -70,4 +76,3 @@ export function securityField(container: ContainerAt, field: string): unknown {
   const pod = mapAt(container.pod.spec, 'securityContext');
   return pod && field in pod ? pod[field] : undefined;
 }
-

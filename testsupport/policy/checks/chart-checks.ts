@@ -29,7 +29,11 @@ export const chartName: PolicyCheck = {
         chartFile(
           context,
           `chart name "${name}" is not lowercase-hyphenated (lowercase letters and digits, words joined by "-")`,
-          `rename the chart to "${name.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '')}" (Chart.yaml and folder)`,
+          `rename the chart to "${name
+            .replace(/([a-z0-9])([A-Z])/g, '$1-$2')
+            .toLowerCase()
+            .replace(/[^a-z0-9]+/g, '-')
+            .replace(/^-|-$/g, '')}" (Chart.yaml and folder)`,
         ),
       );
     }
@@ -68,7 +72,13 @@ export const chartVersionSemver: PolicyCheck = {
     }
     return semver.test(version)
       ? []
-      : [chartFile(context, `chart version "${version}" is not SemVer 2 (MAJOR.MINOR.PATCH[-pre][+build])`, 'use a version like 1.2.3')];
+      : [
+          chartFile(
+            context,
+            `chart version "${version}" is not SemVer 2 (MAJOR.MINOR.PATCH[-pre][+build])`,
+            'use a version like 1.2.3',
+          ),
+        ];
   },
 };
 
@@ -93,9 +103,12 @@ export const chartRequiredFields: PolicyCheck = {
     const maintainers = chartYaml.maintainers;
     if (Array.isArray(maintainers)) {
       maintainers.forEach((maintainer, index) => {
-        const name = maintainer && typeof maintainer === 'object' ? (maintainer as Record<string, unknown>).name : undefined;
+        const name =
+          maintainer && typeof maintainer === 'object' ? (maintainer as Record<string, unknown>).name : undefined;
         if (typeof name !== 'string' || name.trim() === '') {
-          findings.push(chartFile(context, `maintainers[${index}] has no name`, 'give every maintainer a name (and an email)'));
+          findings.push(
+            chartFile(context, `maintainers[${index}] has no name`, 'give every maintainer a name (and an email)'),
+          );
         }
       });
     }
@@ -125,7 +138,9 @@ export const chartApiV2: PolicyCheck = {
       : [
           chartFile(
             context,
-            apiVersion === undefined ? 'Chart.yaml has no apiVersion' : `Chart.yaml has apiVersion ${String(apiVersion)}`,
+            apiVersion === undefined
+              ? 'Chart.yaml has no apiVersion'
+              : `Chart.yaml has apiVersion ${String(apiVersion)}`,
             'set `apiVersion: v2` (and move requirements.yaml dependencies into Chart.yaml)',
           ),
         ];
@@ -149,4 +164,10 @@ export const helmLint: PolicyCheck = {
   },
 };
 
-export const chartChecks: readonly PolicyCheck[] = [chartName, chartVersionSemver, chartRequiredFields, chartApiV2, helmLint];
+export const chartChecks: readonly PolicyCheck[] = [
+  chartName,
+  chartVersionSemver,
+  chartRequiredFields,
+  chartApiV2,
+  helmLint,
+];

@@ -16,7 +16,9 @@ export const containerResources: PolicyCheck = {
         .flatMap((container) => {
           const resources = mapAt(container.container, 'resources');
           const missing = ['requests', 'limits'].flatMap((kind) =>
-            ['cpu', 'memory'].filter((resource) => textAt(resources, kind, resource) === undefined).map((resource) => `${kind}.${resource}`),
+            ['cpu', 'memory']
+              .filter((resource) => textAt(resources, kind, resource) === undefined)
+              .map((resource) => `${kind}.${resource}`),
           );
           return missing.length === 0
             ? []
@@ -43,7 +45,9 @@ export const containerProbes: PolicyCheck = {
       containersOf(object, { init: false })
         .filter((container) => container.pod.longRunning)
         .flatMap((container) => {
-          const missing = ['readinessProbe', 'livenessProbe'].filter((probe) => mapAt(container.container, probe) === undefined);
+          const missing = ['readinessProbe', 'livenessProbe'].filter(
+            (probe) => mapAt(container.container, probe) === undefined,
+          );
           return missing.length === 0
             ? []
             : [

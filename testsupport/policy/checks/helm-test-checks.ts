@@ -17,7 +17,13 @@ export const helmTestLocation: PolicyCheck = {
   run(context) {
     return tests(context)
       .filter((object) => !inTestsFolder(object))
-      .map((object) => findingAt(object, `helm test ${object.kind} is defined in ${object.template}, outside templates/tests/`, 'move it to templates/tests/<what-it-tests>-test.yaml'));
+      .map((object) =>
+        findingAt(
+          object,
+          `helm test ${object.kind} is defined in ${object.template}, outside templates/tests/`,
+          'move it to templates/tests/<what-it-tests>-test.yaml',
+        ),
+      );
   },
 };
 
@@ -34,7 +40,9 @@ export const helmTestHook: PolicyCheck = {
         const hook = annotationsOf(object.object)['helm.sh/hook'];
         return findingAt(
           object,
-          hook ? `helm.sh/hook is "${hook}", not a test hook: it runs at ${hook}, not with helm test` : 'no helm.sh/hook annotation: it is installed with the release instead of run by helm test',
+          hook
+            ? `helm.sh/hook is "${hook}", not a test hook: it runs at ${hook}, not with helm test`
+            : 'no helm.sh/hook annotation: it is installed with the release instead of run by helm test',
           'annotate it with "helm.sh/hook": test',
         );
       });
@@ -53,7 +61,15 @@ export const helmTestRestartNever: PolicyCheck = {
         const policy = textAt(pod.spec, 'restartPolicy');
         return policy === 'Never'
           ? []
-          : [findingAt(object, policy ? `helm test pod has restartPolicy ${policy}` : 'helm test pod sets no restartPolicy (a Pod defaults to Always)', 'set restartPolicy: Never')];
+          : [
+              findingAt(
+                object,
+                policy
+                  ? `helm test pod has restartPolicy ${policy}`
+                  : 'helm test pod sets no restartPolicy (a Pod defaults to Always)',
+                'set restartPolicy: Never',
+              ),
+            ];
       }),
     );
   },
@@ -68,7 +84,13 @@ export const helmTestNameSuffix: PolicyCheck = {
   run(context) {
     return tests(context)
       .filter((object) => !object.name.endsWith('-test'))
-      .map((object) => findingAt(object, `helm test name "${object.name}" does not end in -test`, 'name it <component>-<release>-<what>-test'));
+      .map((object) =>
+        findingAt(
+          object,
+          `helm test name "${object.name}" does not end in -test`,
+          'name it <component>-<release>-<what>-test',
+        ),
+      );
   },
 };
 
@@ -82,8 +104,20 @@ export const helmTestsPresent: PolicyCheck = {
     const workloads = context.objects.some((object) => podSpecsOf(object).some((pod) => pod.longRunning));
     return !workloads || tests(context).length > 0
       ? []
-      : [{ template: `${context.source.name}/templates/tests`, message: 'the chart deploys workloads but has no helm test', fix: 'add a test Pod under templates/tests/ that checks the chart installed correctly (e.g. connects to its Service)' }];
+      : [
+          {
+            template: `${context.source.name}/templates/tests`,
+            message: 'the chart deploys workloads but has no helm test',
+            fix: 'add a test Pod under templates/tests/ that checks the chart installed correctly (e.g. connects to its Service)',
+          },
+        ];
   },
 };
 
-export const helmTestChecks: readonly PolicyCheck[] = [helmTestLocation, helmTestHook, helmTestRestartNever, helmTestNameSuffix, helmTestsPresent];
+export const helmTestChecks: readonly PolicyCheck[] = [
+  helmTestLocation,
+  helmTestHook,
+  helmTestRestartNever,
+  helmTestNameSuffix,
+  helmTestsPresent,
+];

@@ -6,7 +6,10 @@ import { type ContainerAt, containersOf, describeContainer } from '../workloads.
 
 const section = 'Scheduling and running cloud native application suites > Images, Tags, and pullPolicy';
 
-function eachContainer(objects: readonly PolicyObject[], visit: (container: ContainerAt, object: PolicyObject) => FindingDraft | undefined): FindingDraft[] {
+function eachContainer(
+  objects: readonly PolicyObject[],
+  visit: (container: ContainerAt, object: PolicyObject) => FindingDraft | undefined,
+): FindingDraft[] {
   return objects.flatMap((object) => containersOf(object).flatMap((container) => visit(container, object) ?? []));
 }
 
@@ -20,15 +23,27 @@ export const imageTagExplicit: PolicyCheck = {
     return eachContainer(context.objects, (container, object) => {
       const image = textAt(container.container, 'image');
       if (image === undefined || image.trim() === '') {
-        return findingAt(object, `${describeContainer(container)} has no image`, 'set image: "{{ .Values.image.registry }}/{{ .Values.image.image }}:{{ .Values.image.tag }}"');
+        return findingAt(
+          object,
+          `${describeContainer(container)} has no image`,
+          'set image: "{{ .Values.image.registry }}/{{ .Values.image.image }}:{{ .Values.image.tag }}"',
+        );
       }
       const reference = parseImageReference(image);
       if (reference.digest) return undefined;
       if (!reference.tag) {
-        return findingAt(object, `${describeContainer(container)} uses image "${image}" with no tag (that means latest)`, 'add an explicit version tag from values, e.g. :{{ .Values.image.tag | default .Chart.AppVersion }}');
+        return findingAt(
+          object,
+          `${describeContainer(container)} uses image "${image}" with no tag (that means latest)`,
+          'add an explicit version tag from values, e.g. :{{ .Values.image.tag | default .Chart.AppVersion }}',
+        );
       }
       if (reference.tag.toLowerCase() === 'latest') {
-        return findingAt(object, `${describeContainer(container)} uses image "${image}" with the tag latest`, 'pin a released version (at least MAJOR.MINOR) in values.yaml');
+        return findingAt(
+          object,
+          `${describeContainer(container)} uses image "${image}" with the tag latest`,
+          'pin a released version (at least MAJOR.MINOR) in values.yaml',
+        );
       }
       return undefined;
     });
@@ -49,7 +64,11 @@ export const imageTagStable: PolicyCheck = {
       if (reference.digest || !reference.tag || reference.tag.toLowerCase() === 'latest') return undefined;
       return /\d+\.\d+/.test(reference.tag)
         ? undefined
-        : findingAt(object, `${describeContainer(container)} uses image "${image}" whose tag "${reference.tag}" names no MAJOR.MINOR version`, 'use a version tag such as 1.4 or 1.4.2 (optionally with a suffix like -alpine)');
+        : findingAt(
+            object,
+            `${describeContainer(container)} uses image "${image}" whose tag "${reference.tag}" names no MAJOR.MINOR version`,
+            'use a version tag such as 1.4 or 1.4.2 (optionally with a suffix like -alpine)',
+          );
     });
   },
 };
@@ -64,7 +83,11 @@ export const imagePullPolicySet: PolicyCheck = {
     return eachContainer(context.objects, (container, object) =>
       textAt(container.container, 'imagePullPolicy')
         ? undefined
-        : findingAt(object, `${describeContainer(container)} sets no imagePullPolicy`, 'add imagePullPolicy: {{ .Values.image.pullPolicy }} (IfNotPresent by default)'),
+        : findingAt(
+            object,
+            `${describeContainer(container)} sets no imagePullPolicy`,
+            'add imagePullPolicy: {{ .Values.image.pullPolicy }} (IfNotPresent by default)',
+          ),
     );
   },
 };
@@ -87,7 +110,10 @@ export const imageParameterised: PolicyCheck = {
       }
     }
     const changedPaths = context.imageRender.changes.map((change) => change.path);
-    const tried = changedPaths.length === 0 ? 'values.yaml has no image values at all' : `changed ${changedPaths.length} image value(s): ${changedPaths.slice(0, 6).join(', ')}${changedPaths.length > 6 ? ', ...' : ''}`;
+    const tried =
+      changedPaths.length === 0
+        ? 'values.yaml has no image values at all'
+        : `changed ${changedPaths.length} image value(s): ${changedPaths.slice(0, 6).join(', ')}${changedPaths.length > 6 ? ', ...' : ''}`;
     return eachContainer(context.objects, (container, object) => {
       const before = textAt(container.container, 'image');
       const key = containerKey(object, container);
@@ -109,4 +135,9 @@ export const imageParameterised: PolicyCheck = {
   },
 };
 
-export const imageChecks: readonly PolicyCheck[] = [imageTagExplicit, imageTagStable, imagePullPolicySet, imageParameterised];
+export const imageChecks: readonly PolicyCheck[] = [
+  imageTagExplicit,
+  imageTagStable,
+  imagePullPolicySet,
+  imageParameterised,
+];

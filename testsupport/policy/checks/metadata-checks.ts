@@ -59,7 +59,7 @@ export const labelsStandard: PolicyCheck = {
       }
       const chartLabel = labels['helm.sh/chart'];
       const owner = chartOfTemplate(context.source, object.template);
-      if (chartLabel && owner && owner.version) {
+      if (chartLabel && owner?.version) {
         const expected = `${owner.name}-${owner.version}`.replaceAll('+', '_');
         const truncated = expected.slice(0, 63).replace(/-+$/, '');
         if (chartLabel !== expected && chartLabel !== truncated) {
@@ -104,7 +104,11 @@ export const namespaceNotHardCoded: PolicyCheck = {
       if (object.kind === 'RoleBinding' || object.kind === 'ClusterRoleBinding') {
         for (const subject of mapsAt(object.object, 'subjects')) {
           const subjectNamespace = textAt(subject, 'namespace');
-          if (textAt(subject, 'kind') === 'ServiceAccount' && subjectNamespace !== undefined && subjectNamespace !== context.namespace) {
+          if (
+            textAt(subject, 'kind') === 'ServiceAccount' &&
+            subjectNamespace !== undefined &&
+            subjectNamespace !== context.namespace
+          ) {
             findings.push(
               findingAt(
                 object,
@@ -175,7 +179,11 @@ export const templateFileYaml: PolicyCheck = {
       if (/\.ya?ml$/.test(object.template) || seen.has(object.template)) continue;
       seen.add(object.template);
       findings.push(
-        findingAt(object, `template ${object.template} renders objects but is not a .yaml file`, 'rename it to .yaml, or move its macros into a _helpers.tpl'),
+        findingAt(
+          object,
+          `template ${object.template} renders objects but is not a .yaml file`,
+          'rename it to .yaml, or move its macros into a _helpers.tpl',
+        ),
       );
     }
     return findings;

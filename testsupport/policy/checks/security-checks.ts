@@ -9,19 +9,26 @@ function perContainer(
   context: PolicyContext,
   visit: (container: ContainerAt, object: PolicyObject) => FindingDraft | undefined,
 ): FindingDraft[] {
-  return context.objects.flatMap((object) => containersOf(object).flatMap((container) => visit(container, object) ?? []));
+  return context.objects.flatMap((object) =>
+    containersOf(object).flatMap((container) => visit(container, object) ?? []),
+  );
 }
 
 export const noPrivileged: PolicyCheck = {
   id: 'no-privileged',
   severity: 'error',
   rule: 'No container runs privileged.',
-  section: 'Kubernetes primitives > The Pod > Sharing, Networking, Devices, Host Resource Access; Pod Security Policies',
+  section:
+    'Kubernetes primitives > The Pod > Sharing, Networking, Devices, Host Resource Access; Pod Security Policies',
   needs: ['render'],
   run(context) {
     return perContainer(context, (container, object) =>
       valueAt(container.container, 'securityContext', 'privileged') === true
-        ? findingAt(object, `${describeContainer(container)} runs privileged: it has root access to the node`, 'remove securityContext.privileged (ask the platform team for the narrow capability or device plugin needed)')
+        ? findingAt(
+            object,
+            `${describeContainer(container)} runs privileged: it has root access to the node`,
+            'remove securityContext.privileged (ask the platform team for the narrow capability or device plugin needed)',
+          )
         : undefined,
     );
   },
@@ -36,7 +43,11 @@ export const noPrivilegeEscalation: PolicyCheck = {
   run(context) {
     return perContainer(context, (container, object) =>
       valueAt(container.container, 'securityContext', 'allowPrivilegeEscalation') === true
-        ? findingAt(object, `${describeContainer(container)} sets allowPrivilegeEscalation: true`, 'set securityContext.allowPrivilegeEscalation: false')
+        ? findingAt(
+            object,
+            `${describeContainer(container)} sets allowPrivilegeEscalation: true`,
+            'set securityContext.allowPrivilegeEscalation: false',
+          )
         : undefined,
     );
   },
@@ -54,7 +65,13 @@ export const noHostNamespaces: PolicyCheck = {
         const shared = ['hostNetwork', 'hostPID', 'hostIPC'].filter((field) => pod.spec[field] === true);
         return shared.length === 0
           ? []
-          : [findingAt(object, `pod spec sets ${shared.map((field) => `${field}: true`).join(', ')}`, `remove ${shared.join(', ')} (hostNetwork needs a discussion with operations first)`)];
+          : [
+              findingAt(
+                object,
+                `pod spec sets ${shared.map((field) => `${field}: true`).join(', ')}`,
+                `remove ${shared.join(', ')} (hostNetwork needs a discussion with operations first)`,
+              ),
+            ];
       }),
     );
   },
@@ -71,7 +88,11 @@ export const noHostPort: PolicyCheck = {
       const bound = mapsAt(container.container, 'ports').filter((port) => Number(port.hostPort ?? 0) > 0);
       return bound.length === 0
         ? undefined
-        : findingAt(object, `${describeContainer(container)} binds hostPort ${bound.map((port) => port.hostPort).join(', ')}: one such pod per node, and host ports are restricted`, 'remove hostPort and expose the port through a Service');
+        : findingAt(
+            object,
+            `${describeContainer(container)} binds hostPort ${bound.map((port) => port.hostPort).join(', ')}: one such pod per node, and host ports are restricted`,
+            'remove hostPort and expose the port through a Service',
+          );
     });
   },
 };
@@ -88,7 +109,11 @@ export const noHostPath: PolicyCheck = {
         mapsAt(pod.spec, 'volumes')
           .filter((volume) => mapAt(volume, 'hostPath') !== undefined)
           .map((volume) =>
-            findingAt(object, `volume "${textAt(volume, 'name') ?? '?'}" mounts hostPath ${textAt(volume, 'hostPath', 'path') ?? '?'} (host paths are restricted)`, 'use an emptyDir, a ConfigMap/Secret, or a PersistentVolumeClaim instead'),
+            findingAt(
+              object,
+              `volume "${textAt(volume, 'name') ?? '?'}" mounts hostPath ${textAt(volume, 'hostPath', 'path') ?? '?'} (host paths are restricted)`,
+              'use an emptyDir, a ConfigMap/Secret, or a PersistentVolumeClaim instead',
+            ),
           ),
       ),
     );
@@ -107,10 +132,18 @@ export const runAsNonRoot: PolicyCheck = {
       const nonRoot = securityField(container, 'runAsNonRoot');
       const user = securityField(container, 'runAsUser');
       if (user === 0 || user === '0') {
-        return findingAt(object, `${describeContainer(container)} runs as user 0 (root)`, 'run as a non-root user: runAsUser: <uid > 0> and runAsNonRoot: true');
+        return findingAt(
+          object,
+          `${describeContainer(container)} runs as user 0 (root)`,
+          'run as a non-root user: runAsUser: <uid > 0> and runAsNonRoot: true',
+        );
       }
       if (nonRoot === true || (typeof user === 'number' && user > 0)) return undefined;
-      return findingAt(object, `${describeContainer(container)} may run as root: neither runAsNonRoot: true nor a non-zero runAsUser is set`, 'set securityContext.runAsNonRoot: true (pod or container) and a runAsUser, and build the image with a non-root USER');
+      return findingAt(
+        object,
+        `${describeContainer(container)} may run as root: neither runAsNonRoot: true nor a non-zero runAsUser is set`,
+        'set securityContext.runAsNonRoot: true (pod or container) and a runAsUser, and build the image with a non-root USER',
+      );
     });
   },
 };
@@ -124,7 +157,13 @@ export const noClusterRbac: PolicyCheck = {
   run(context) {
     return context.objects
       .filter((object) => object.kind === 'ClusterRole' || object.kind === 'ClusterRoleBinding')
-      .map((object) => findingAt(object, `the chart creates a ${object.kind}, with cluster-wide rights`, `use a ${object.kind === 'ClusterRole' ? 'Role' : 'RoleBinding'} in the release namespace`));
+      .map((object) =>
+        findingAt(
+          object,
+          `the chart creates a ${object.kind}, with cluster-wide rights`,
+          `use a ${object.kind === 'ClusterRole' ? 'Role' : 'RoleBinding'} in the release namespace`,
+        ),
+      );
   },
 };
 
@@ -136,7 +175,9 @@ export const serviceAccountToken: PolicyCheck = {
   needs: ['render'],
   run(context) {
     const accounts = new Map(
-      context.objects.filter((object) => object.kind === 'ServiceAccount').map((object) => [object.name, object.object.automountServiceAccountToken]),
+      context.objects
+        .filter((object) => object.kind === 'ServiceAccount')
+        .map((object) => [object.name, object.object.automountServiceAccountToken]),
     );
     return context.objects.flatMap((object) =>
       podSpecsOf(object).flatMap((pod) => {
@@ -166,9 +207,14 @@ export const readOnlyRootFilesystem: PolicyCheck = {
   needs: ['render'],
   run(context) {
     return perContainer(context, (container, object) =>
-      container.type === 'ephemeralContainer' || valueAt(container.container, 'securityContext', 'readOnlyRootFilesystem') === true
+      container.type === 'ephemeralContainer' ||
+      valueAt(container.container, 'securityContext', 'readOnlyRootFilesystem') === true
         ? undefined
-        : findingAt(object, `${describeContainer(container)} has a writable root filesystem`, 'set securityContext.readOnlyRootFilesystem: true and mount an emptyDir where the program writes'),
+        : findingAt(
+            object,
+            `${describeContainer(container)} has a writable root filesystem`,
+            'set securityContext.readOnlyRootFilesystem: true and mount an emptyDir where the program writes',
+          ),
     );
   },
 };
@@ -182,10 +228,16 @@ export const capabilitiesDropped: PolicyCheck = {
   run(context) {
     return perContainer(context, (container, object) => {
       if (container.type === 'ephemeralContainer') return undefined;
-      const dropped = listAt(container.container, 'securityContext', 'capabilities', 'drop').map((cap) => String(cap).toUpperCase());
+      const dropped = listAt(container.container, 'securityContext', 'capabilities', 'drop').map((cap) =>
+        String(cap).toUpperCase(),
+      );
       return dropped.includes('ALL')
         ? undefined
-        : findingAt(object, `${describeContainer(container)} does not drop ALL capabilities`, 'set securityContext.capabilities.drop: [ALL] (and add: only what is needed)');
+        : findingAt(
+            object,
+            `${describeContainer(container)} does not drop ALL capabilities`,
+            'set securityContext.capabilities.drop: [ALL] (and add: only what is needed)',
+          );
     });
   },
 };
@@ -202,9 +254,17 @@ export const credentialsInSecrets: PolicyCheck = {
     const findings: FindingDraft[] = [];
     for (const object of context.objects) {
       if (object.kind === 'ConfigMap') {
-        const keys = Object.keys(mapAt(object.object, 'data') ?? {}).filter((key) => credentialName.test(key.replace(/\.[a-z]+$/i, '')));
+        const keys = Object.keys(mapAt(object.object, 'data') ?? {}).filter((key) =>
+          credentialName.test(key.replace(/\.[a-z]+$/i, '')),
+        );
         if (keys.length > 0) {
-          findings.push(findingAt(object, `ConfigMap holds credential-like key(s) ${keys.join(', ')}`, 'move them into a Secret (secrets.yaml) and read them with secretKeyRef or a secret volume'));
+          findings.push(
+            findingAt(
+              object,
+              `ConfigMap holds credential-like key(s) ${keys.join(', ')}`,
+              'move them into a Secret (secrets.yaml) and read them with secretKeyRef or a secret volume',
+            ),
+          );
         }
       }
       for (const container of containersOf(object)) {
@@ -212,7 +272,13 @@ export const credentialsInSecrets: PolicyCheck = {
           const name = textAt(env, 'name') ?? '';
           const value = textAt(env, 'value');
           if (credentialName.test(name) && value !== undefined && value !== '' && !value.startsWith('$(')) {
-            findings.push(findingAt(object, `${describeContainer(container)} sets ${name} to a literal value`, `read ${name} from a Secret: valueFrom.secretKeyRef`));
+            findings.push(
+              findingAt(
+                object,
+                `${describeContainer(container)} sets ${name} to a literal value`,
+                `read ${name} from a Secret: valueFrom.secretKeyRef`,
+              ),
+            );
           }
         }
       }
@@ -233,7 +299,10 @@ export const networkPolicyPresent: PolicyCheck = {
     return [
       {
         template: `${context.source.name}/templates`,
-        message: `the chart runs ${workloads.length} long-running workload(s) (${workloads.map((w) => `${w.kind}/${w.name}`).slice(0, 4).join(', ')}) and renders no NetworkPolicy`,
+        message: `the chart runs ${workloads.length} long-running workload(s) (${workloads
+          .map((w) => `${w.kind}/${w.name}`)
+          .slice(0, 4)
+          .join(', ')}) and renders no NetworkPolicy`,
         fix: 'add a NetworkPolicy that admits only the expected clients on the expected ports',
       },
     ];

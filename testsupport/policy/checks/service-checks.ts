@@ -5,7 +5,8 @@ import { podSpecsOf } from '../workloads.ts';
 
 const section = 'Kubernetes primitives > Use of Services';
 
-const services = (context: PolicyContext): PolicyObject[] => context.objects.filter((object) => object.kind === 'Service');
+const services = (context: PolicyContext): PolicyObject[] =>
+  context.objects.filter((object) => object.kind === 'Service');
 
 function callerStrings(context: PolicyContext): Set<string> {
   const found = new Set<string>();
@@ -49,7 +50,13 @@ export const serviceTypeDeclared: PolicyCheck = {
   run(context) {
     return services(context)
       .filter((service) => textAt(service.object, 'spec', 'type') === undefined)
-      .map((service) => findingAt(service, 'Service does not declare spec.type', 'write `type: {{ .Values.service.type }}` with ClusterIP as the default'));
+      .map((service) =>
+        findingAt(
+          service,
+          'Service does not declare spec.type',
+          'write `type: {{ .Values.service.type }}` with ClusterIP as the default',
+        ),
+      );
   },
 };
 
@@ -153,7 +160,9 @@ export const workloadSelectorReleaseSpecific: PolicyCheck = {
     for (const object of context.objects) {
       if (!['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet'].includes(object.kind)) continue;
       const matchLabels = mapAt(object.object, 'spec', 'selector', 'matchLabels') ?? {};
-      const expressionValues = mapsAt(object.object, 'spec', 'selector', 'matchExpressions').flatMap((expression) => listAt(expression, 'values'));
+      const expressionValues = mapsAt(object.object, 'spec', 'selector', 'matchExpressions').flatMap((expression) =>
+        listAt(expression, 'values'),
+      );
       if (!mentionsRelease([...Object.values(matchLabels), ...expressionValues], context.releaseName)) {
         findings.push(
           findingAt(
@@ -182,13 +191,15 @@ export const ingressSingle: PolicyCheck = {
       byChart.set(chart, [...(byChart.get(chart) ?? []), object]);
     }
     return [...byChart.entries()].flatMap(([chart, ingresses]) =>
-      ingresses.slice(1).map((ingress) =>
-        findingAt(
-          ingress,
-          `chart ${chart} renders ${ingresses.length} Ingresses (${ingresses.map((i) => i.name).join(', ')}); this is one too many`,
-          'serve every path and host from one Ingress, or split the chart so that each application publishes its own',
+      ingresses
+        .slice(1)
+        .map((ingress) =>
+          findingAt(
+            ingress,
+            `chart ${chart} renders ${ingresses.length} Ingresses (${ingresses.map((i) => i.name).join(', ')}); this is one too many`,
+            'serve every path and host from one Ingress, or split the chart so that each application publishes its own',
+          ),
         ),
-      ),
     );
   },
 };

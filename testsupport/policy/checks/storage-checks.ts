@@ -1,10 +1,11 @@
-import { listAt, type JsonMap, mapsAt, textAt } from '../json-access.ts';
+import { type JsonMap, listAt, mapsAt, textAt } from '../json-access.ts';
 import type { FindingDraft, PolicyCheck } from '../policy-check.ts';
 import { findingAt, type PolicyContext, type PolicyObject } from '../policy-context.ts';
 
 const section = 'Templating the Application > Storage';
 
-const ofKind = (context: PolicyContext, kind: string): PolicyObject[] => context.objects.filter((object) => object.kind === kind);
+const ofKind = (context: PolicyContext, kind: string): PolicyObject[] =>
+  context.objects.filter((object) => object.kind === kind);
 
 export const pvReclaimDelete: PolicyCheck = {
   id: 'pv-reclaim-delete',
@@ -17,7 +18,15 @@ export const pvReclaimDelete: PolicyCheck = {
       const policy = textAt(pv.object, 'spec', 'persistentVolumeReclaimPolicy');
       return policy === 'Delete'
         ? []
-        : [findingAt(pv, policy ? `persistentVolumeReclaimPolicy is ${policy}` : 'persistentVolumeReclaimPolicy is not set (Retain for a static PV)', 'set persistentVolumeReclaimPolicy: Delete')];
+        : [
+            findingAt(
+              pv,
+              policy
+                ? `persistentVolumeReclaimPolicy is ${policy}`
+                : 'persistentVolumeReclaimPolicy is not set (Retain for a static PV)',
+              'set persistentVolumeReclaimPolicy: Delete',
+            ),
+          ];
     });
   },
 };
@@ -37,7 +46,13 @@ export const pvExplicitModes: PolicyCheck = {
       ].filter((field): field is string => field !== undefined);
       return missing.length === 0
         ? []
-        : [findingAt(pv, `PersistentVolume does not set ${missing.join(', ')}`, 'set spec.volumeMode: Filesystem, spec.accessModes: [ReadWriteOnce] and spec.storageClassName (from values, default standard)')];
+        : [
+            findingAt(
+              pv,
+              `PersistentVolume does not set ${missing.join(', ')}`,
+              'set spec.volumeMode: Filesystem, spec.accessModes: [ReadWriteOnce] and spec.storageClassName (from values, default standard)',
+            ),
+          ];
     });
   },
 };
@@ -45,9 +60,14 @@ export const pvExplicitModes: PolicyCheck = {
 function claims(context: PolicyContext): { owner: PolicyObject; claim: JsonMap; label: string }[] {
   const found: { owner: PolicyObject; claim: JsonMap; label: string }[] = [];
   for (const object of context.objects) {
-    if (object.kind === 'PersistentVolumeClaim') found.push({ owner: object, claim: object.object, label: 'PersistentVolumeClaim' });
+    if (object.kind === 'PersistentVolumeClaim')
+      found.push({ owner: object, claim: object.object, label: 'PersistentVolumeClaim' });
     for (const template of mapsAt(object.object, 'spec', 'volumeClaimTemplates')) {
-      found.push({ owner: object, claim: template, label: `volumeClaimTemplate "${textAt(template, 'metadata', 'name') ?? '?'}"` });
+      found.push({
+        owner: object,
+        claim: template,
+        label: `volumeClaimTemplate "${textAt(template, 'metadata', 'name') ?? '?'}"`,
+      });
     }
   }
   return found;
@@ -63,7 +83,11 @@ export const pvcStorageClass: PolicyCheck = {
     return claims(context)
       .filter(({ claim }) => textAt(claim, 'spec', 'storageClassName') === undefined)
       .map(({ owner, label }) =>
-        findingAt(owner, `${label} does not set storageClassName (it binds to whatever the cluster default is)`, 'set spec.storageClassName from values (default standard), matching the PersistentVolume'),
+        findingAt(
+          owner,
+          `${label} does not set storageClassName (it binds to whatever the cluster default is)`,
+          'set spec.storageClassName from values (default standard), matching the PersistentVolume',
+        ),
       );
   },
 };
@@ -82,9 +106,21 @@ export const pvcVolumeName: PolicyCheck = {
     for (const pvc of ofKind(context, 'PersistentVolumeClaim')) {
       const volumeName = textAt(pvc.object, 'spec', 'volumeName');
       if (volumeName === undefined) {
-        findings.push(findingAt(pvc, `the chart defines PersistentVolume(s) ${[...names].join(', ')} but this claim sets no volumeName`, 'set spec.volumeName to the PersistentVolume this claim is for'));
+        findings.push(
+          findingAt(
+            pvc,
+            `the chart defines PersistentVolume(s) ${[...names].join(', ')} but this claim sets no volumeName`,
+            'set spec.volumeName to the PersistentVolume this claim is for',
+          ),
+        );
       } else if (!names.has(volumeName) && names.size > 0 && volumes.some((pv) => pv.template === pvc.template)) {
-        findings.push(findingAt(pvc, `volumeName "${volumeName}" names no PersistentVolume of the chart (it has ${[...names].join(', ')})`, 'make volumeName equal to the name of the PersistentVolume in the same template'));
+        findings.push(
+          findingAt(
+            pvc,
+            `volumeName "${volumeName}" names no PersistentVolume of the chart (it has ${[...names].join(', ')})`,
+            'make volumeName equal to the name of the PersistentVolume in the same template',
+          ),
+        );
       }
     }
     return findings;

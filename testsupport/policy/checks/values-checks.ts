@@ -1,4 +1,4 @@
-import { isMap as isYamlMap, isScalar, parseDocument } from 'yaml';
+import { isScalar, isMap as isYamlMap, parseDocument } from 'yaml';
 import { isMap } from '../json-access.ts';
 import type { FindingDraft, PolicyCheck } from '../policy-check.ts';
 import type { PolicyContext } from '../policy-context.ts';
@@ -6,20 +6,17 @@ import type { PolicyContext } from '../policy-context.ts';
 const section = 'Managing configuration';
 
 // Maps whose keys are data (label keys, env names, file names, app settings), not chart parameters.
-const freeForm = /(annotations|labels|selector|matchlabels|^data$|stringdata|env|environment|vars|variables|config|configuration|files|secrets?|settings|properties|parameters|args)$/i;
+const freeForm =
+  /(annotations|labels|selector|matchlabels|^data$|stringdata|env|environment|vars|variables|config|configuration|files|secrets?|settings|properties|parameters|args)$/i;
 
 function valuesFile(context: PolicyContext): string {
   return `${context.source.name}/values.yaml`;
 }
 
 /** Visits every entry of values.yaml, not descending into free-form maps. */
-function walk(
-  value: unknown,
-  path: string[],
-  visit: (key: string, value: unknown, path: string[]) => void,
-): void {
+function walk(value: unknown, path: string[], visit: (key: string, value: unknown, path: string[]) => void): void {
   if (Array.isArray(value)) {
-    value.forEach((item, index) => walk(item, [...path, `[${index}]`], visit));
+    for (const [index, item] of value.entries()) walk(item, [...path, `[${index}]`], visit);
     return;
   }
   if (!isMap(value)) return;
@@ -51,7 +48,9 @@ export const valuesKeyCase: PolicyCheck = {
     function check(key: string, path: string[]): void {
       // Keys with dots or slashes are label keys or file names that a chart passes through.
       if (/[./]/.test(key) || /^[a-z][a-zA-Z0-9]*$/.test(key)) return;
-      const camel = key.replace(/[-_\s]+([a-zA-Z0-9])/g, (_m, c: string) => c.toUpperCase()).replace(/^[A-Z]/, (c) => c.toLowerCase());
+      const camel = key
+        .replace(/[-_\s]+([a-zA-Z0-9])/g, (_m, c: string) => c.toUpperCase())
+        .replace(/^[A-Z]/, (c) => c.toLowerCase());
       findings.push({
         template: valuesFile(context),
         message: `values key ${dotted(path)} is not camelCase or lowercase${key.includes('-') ? ' (hyphens also break `.Values.a-b` in templates)' : ''}`,
