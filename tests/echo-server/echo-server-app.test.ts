@@ -2,7 +2,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import path from 'node:path';
-import { afterEach, describe, expect, test } from '@jest/globals';
+import { afterEach, expect, test } from '@jest/globals';
 import axios from 'axios';
 import { formatEchoLine, toOneLine } from '../../echo-server/server.ts';
 import { mark } from '../../testsupport/index.ts';
@@ -56,7 +56,8 @@ async function waitFor(check: () => boolean, timeoutMs = 5_000): Promise<void> {
 }
 
 afterEach(() => {
-  for (const child of started.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  for (const child of started.splice(0))
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
 });
 
 mark('no_deploy').describe('echo server app', () => {
@@ -138,6 +139,8 @@ mark('no_deploy').describe('echo server app', () => {
   test('toOneLine escapes every control character but tab; formatEchoLine adds nothing in plain mode', () => {
     expect(toOneLine('a\nb\rc\u0000d\te')).toBe('a\\nb\\rc\\u0000d\te');
     expect(formatEchoLine('plain', false)).toBe('plain');
-    expect(formatEchoLine('x\ny', true, new Date(0))).toBe('{"time":"1970-01-01T00:00:00.000Z","level":"info","msg":"x\\ny"}');
+    expect(formatEchoLine('x\ny', true, new Date(0))).toBe(
+      '{"time":"1970-01-01T00:00:00.000Z","level":"info","msg":"x\\ny"}',
+    );
   });
 });

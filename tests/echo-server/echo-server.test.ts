@@ -1,0 +1,116 @@
+// EchoServer on the local cluster: the round trip through stdout and the pod log, parallel servers, and
+// probes inside its image (which has no ps, ss or netstat).
+import { randomBytes } from 'node:crypto';
+import { expect, test } from '@jest/globals';
+import axios from 'axios';
+import { EchoServer } from '../../testsupport/extras/echo-server.ts';
+import { mark } from '../../testsupport/index.ts';
+import { kubeClients } from '../../testsupport/kube/kube-clients.ts';
+import { PortForwardError, portForward } from '../../testsupport/kube/port-forward.ts';
+import { host } from '../../testsupport/probes/host.ts';
+import { MissingProgramError } from '../../testsupport/probes/probe-error.ts';
+
+const unique = (what: string) => `${what} ${randomBytes(6).toString('hex')}`;
+
+mark('chart_deploy').describe('EchoServer on the local cluster', () => {
+  test('a unique line posted shows in the pod log, once, as one line', async () => {
+    await using echo = await EchoServer.deploy();
+    const line = unique('round trip');
+    const started = performance.now();
+    await echo.printToStdout(line);
+    const posted = performance.now();
+    await echo.waitForLogLine(line, { timeout: 20_000 });
+    const logged = performance.now();
+    process.stderr.write(
+      `[echo-server] POST ${Math.round(posted - started)} ms (incl. port-forward setup), POST..in log ${Math.round(logged - posted)} ms\n`,
+    );
+    const second = unique('second');
+    const t0 = performance.now();
+    await echo.printToStdout(second);
+    const t1 = performance.now();
+    await echo.waitForLogLine(second);
+    process.stderr.write(
+      `[echo-server] warm: POST ${Math.round(t1 - t0)} ms, POST..in log ${Math.round(performance.now() - t1)} ms\n`,
+    );
+    const multi = `${unique('multi')}\nsecond line`;
+    await echo.printToStdout(multi);
+    await echo.waitForLogLine(multi);
+    const lines = await echo.logLines();
+    expect(lines.filter((l) => l === line)).toHaveLength(1);
+    expect(lines).toContain(multi.replace('\n', '\\n'));
+    expect(await echo.logs()).toContainLogLine(line);
+  });
+
+  test('the pod runs without a service-account token, with limits and probes, as uid 10001', async () => {
+    await using echo = await EchoServer.deploy();
+    const pod = await kubeClients().core.readNamespacedPod({ name: echo.name, namespace: echo.namespace });
+    expect(pod).toBeReady();
+    expect(pod).toHaveRunningContainers(1);
+    const container = pod.spec?.containers[0];
+    expect(pod.spec?.automountServiceAccountToken).toBe(false);
+    expect(container?.volumeMounts ?? []).toEqual([]);
+    expect(container?.resources?.limits).toEqual({ cpu: '500m', memory: '128Mi' });
+    expect(container?.readinessProbe?.httpGet?.path).toBe('/healthz');
+    expect(container?.securityContext?.readOnlyRootFilesystem).toBe(true);
+    const inside = host(`kube://${echo.namespace}/${echo.name}`);
+    expect(await inside.file('/var/run/secrets/kubernetes.io/serviceaccount/token')).not.toExist();
+    const node = await inside.process({ command: 'node' });
+    expect([node.uid, node.args]).toEqual([10001, ['node', '/app/server.ts']]);
+    // The root filesystem is read-only for real.
+    const write = await inside.run(['touch', '/app/x']);
+    expect(write.rc).not.toBe(0);
+    expect(write.stderr).toContain('Read-only file system');
+  });
+
+  test('two EchoServers in parallel each see only their own lines', async () => {
+    const [a, b] = await Promise.all([EchoServer.deploy(), EchoServer.deploy()]);
+    await using first = a;
+    await using second = b;
+    expect(first.name).not.toBe(second.name);
+    const lineA = unique('for a');
+    const lineB = unique('for b');
+    await Promise.all([first.printToStdout(lineA), second.printToStdout(lineB)]);
+    await Promise.all([first.waitForLogLine(lineA), second.waitForLogLine(lineB)]);
+    expect(await first.logLines()).toEqual([lineA]);
+    expect(await second.logLines()).toEqual([lineB]);
+    const [fa, fb] = await Promise.all([first.forward(), second.forward()]);
+    expect(fa.localPort).not.toBe(fb.localPort);
+  });
+
+  test('socket and process probes work in the echo-server image, which has no ps, ss or netstat', async () => {
+    await using echo = await EchoServer.deploy();
+    await using inside = host(`kube://${echo.namespace}/${echo.name}`);
+    for (const tool of ['ps', 'ss', 'netstat']) {
+      await expect(inside.run([tool])).rejects.toBeInstanceOf(MissingProgramError);
+    }
+    const started = performance.now();
+    const listening = await inside.socket('tcp://8080');
+    process.stderr.write(`[probes] socket probe over exec: ${Math.round(performance.now() - started)} ms\n`);
+    expect(listening).toBeListening();
+    expect(listening.listeners[0]).toMatchObject({ localAddress: '0.0.0.0', localPort: 8080, uid: 10001 });
+    expect(await inside.socket('tcp://0.0.0.0:8080')).toBeListening();
+    const closed = await inside.socket('tcp://9999');
+    expect(closed).not.toBeListening();
+    expect(() => expect(closed).toBeListening()).toThrow(
+      `expected socket tcp://9999 on kube://${echo.namespace}/${echo.name}?container=echo-server to be listening, but it is not; listening tcp sockets: 0.0.0.0:8080`,
+    );
+  });
+
+  test('port-forward reaches the service through its first ready endpoint, and fails readably for a missing pod', async () => {
+    await using echo = await EchoServer.deploy();
+    await using forward = await portForward({ namespace: echo.namespace, service: echo.name, port: 'http' });
+    expect(forward.pod).toBe(echo.name);
+    expect(forward.remotePort).toBe(8080);
+    const health = await axios.get(`${forward.url}/healthz`);
+    expect([health.status, health.data]).toEqual([200, 'ok\n']);
+    const failure = await portForward({ namespace: echo.namespace, pod: 'no-such-pod', port: 80 }).catch(
+      (e: unknown) => e,
+    );
+    expect(failure).toBeInstanceOf(PortForwardError);
+    expect((failure as Error).message).toMatch(
+      new RegExp(`^cannot port-forward to pod ${echo.namespace}/no-such-pod port 80: .*404`),
+    );
+    await forward.close();
+    await expect(axios.get(`${forward.url}/healthz`, { timeout: 2_000 })).rejects.toThrow();
+  });
+});
