@@ -18,6 +18,18 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export PATH="/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:$PATH"
 here="$root/scripts/cluster"
 
+# One up/down/reset at a time (several helpers and test runs call `up`); the lock is released on exit.
+# A caller that holds the lock itself (bench/cluster.sh around down+up) sets CT_CLUSTER_LOCK_HELD=1.
+lock() {
+  [ "${CT_CLUSTER_LOCK_HELD:-}" = 1 ] && return 0
+  mkdir -p "$(dirname "$CT_STATE")"
+  exec 8> "$(dirname "$CT_STATE")/cluster.lock"
+  if ! flock -n 8; then
+    log "waiting for another cluster.sh up/down to finish"
+    flock -w 1200 8 || die "another cluster.sh up/down has held $(dirname "$CT_STATE")/cluster.lock for 20 minutes"
+  fi
+}
+
 # --- processes ---------------------------------------------------------------------------------------------
 
 start() {
@@ -133,6 +145,13 @@ cmd_up() {
   fi
   local t0 kube coredns
   t0=$(date +%s.%N)
+  lock
+  if all_running && [ -f "$KUBECONFIG_ADMIN" ] && api_ready && node_ready && dns_ready; then
+    log "up (started by a concurrent \`up\`)"
+    ensure_images
+    echo "$KUBECONFIG_ADMIN"
+    return 0
+  fi
   bash "$here/install-runtime.sh"
   kube="$(bash "$here/build.sh" kube)"
   coredns="$(bash "$here/build.sh" coredns)"
@@ -210,6 +229,7 @@ cmd_up() {
 cmd_down() {
   need_root "cluster down"
   local c i
+  lock
   stop kubelet
   # the pods' containers were started by this cluster's containerd: stop them while it still runs. Their
   # sandboxes stay in containerd's metadata; the next kubelet tears their networks down and removes them.

@@ -9,12 +9,16 @@
 # end the supervisor. cluster.sh starts it with setsid; it records its own pid in RUN_DIR/NAME.pid.
 set -uo pipefail
 
+# The body is one compound command, read whole before it runs: editing this file cannot upset a running
+# supervisor.
+{
 name="$1" run="$2" logfile="$3"
 shift 3
 [ "${1:-}" = "--" ] && shift
 
 echo "$$" > "$run/$name.pid"
 child=""
+last_child=""
 stopping=""
 stop() {
   stopping=1
@@ -38,11 +42,13 @@ while [ -z "$stopping" ]; do
     wait "$child"
     rc=$?
     if [ -n "$stopping" ] && kill -0 "$child" 2>/dev/null; then
-      sleep 1
+      sleep 0.2
       waited=$((waited + 1))
-      [ "$waited" -ge 20 ] && kill -KILL "$child" 2>/dev/null
+      [ "$waited" -ge 100 ] && kill -KILL "$child" 2>/dev/null
     fi
   done
+  last_child="$child"
+  child=""  # gone: never signal a pid that may be reused
   [ -n "$stopping" ] && break
   if [ $(($(date +%s) - started)) -gt 60 ]; then pause=1; fi
   note "exited with status $rc; restarting in ${pause}s"
@@ -51,4 +57,8 @@ while [ -z "$stopping" ]; do
   [ "$pause" -lt 16 ] && pause=$((pause * 2))
 done
 note "stopped"
-rm -f "$run/$name.child.pid" "$run/$name.pid"
+# only our own pid files: a new supervisor of the same name may already have replaced them
+[ "$(cat "$run/$name.child.pid" 2>/dev/null)" = "$last_child" ] && rm -f "$run/$name.child.pid"
+[ "$(cat "$run/$name.pid" 2>/dev/null)" = "$$" ] && rm -f "$run/$name.pid"
+exit 0
+}
