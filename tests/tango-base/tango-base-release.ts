@@ -4,7 +4,14 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { V1Pod } from '@kubernetes/client-node';
 import { parse } from 'yaml';
-import { ChartTestwareError, HelmTestAdaptor, type HelmTestResult } from '../../testsupport/index.ts';
+import {
+  createdAtAnnotation,
+  expiresAtAnnotation,
+  managedByLabel,
+  managedByValue,
+  runIdLabel,
+} from '../../testsupport/cluster/job-namespace.ts';
+import { ChartTestwareError, HelmTestAdaptor, type HelmTestResult, loadOptions } from '../../testsupport/index.ts';
 import { apiStatus, type KubeClients, kubeClients } from '../../testsupport/kube/kube-clients.ts';
 
 /** A tango-base release did not reach the state a test waits for; the message carries the pods' state. */
@@ -59,11 +66,18 @@ export class TangoBaseRelease {
       values.databaseds.image,
       helm,
     );
+    // Labelled like the run's job namespaces, so `npm run janitor` removes it should this run die before cleanup.
+    const run = loadOptions();
+    const now = Date.now();
     await stack.kube.core.createNamespace({
       body: {
         metadata: {
           name: options.namespace,
-          labels: { 'app.kubernetes.io/managed-by': 'chart-testware', 'chart-testware/test': 'tango-base' },
+          labels: { [managedByLabel]: managedByValue, [runIdLabel]: run.runId, 'chart-testware.io/test': 'tango-base' },
+          annotations: {
+            [createdAtAnnotation]: new Date(now).toISOString(),
+            [expiresAtAnnotation]: new Date(now + run.timeouts.namespaceTtlMs).toISOString(),
+          },
         },
       },
     });
