@@ -62,7 +62,7 @@ stop() {
   done
   if [ -d "/proc/$pid" ]; then
     log "$name did not stop in 30 s: killing pid ${child:-?} and its supervisor $pid"
-    [ -n "$child" ] && kill -KILL "$child" 2>/dev/null
+    if [ -n "$child" ]; then kill -KILL "$child" 2>/dev/null || true; fi
     kill -KILL "$pid" 2>/dev/null || true
   fi
   rm -f "$RUN/$name.pid" "$RUN/$name.child.pid"
