@@ -23,7 +23,11 @@ mark('no_deploy').describe('chartPolicyTests', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'policy-generated-'));
     const outputFile = path.join(dir, 'results.json');
     // A run of its own: the failures it provokes on purpose must not count in the runner's run around this test.
-    const env = { ...process.env, CI: 'true', CHART_TESTWARE_REPORTS_DIR: path.join(dir, 'reports') };
+    const env: Record<string, string | undefined> = {
+      ...process.env,
+      CI: 'true',
+      CHART_TESTWARE_REPORTS_DIR: path.join(dir, 'reports'),
+    };
     for (const name of [
       'CHART_TESTWARE_OPTIONS',
       'CHART_TESTWARE_RUN_ID',

@@ -48,7 +48,8 @@ export interface PolicyContext {
 
 /** Flattens a rendered document (a List's items become objects of their own, same template). */
 export function toPolicyObjects(object: unknown, template: string, index: number): PolicyObject[] {
-  if (!isMap(object)) return [];
+  // A top-level list or scalar is kept as an empty object, for manifest-well-formed to report.
+  if (!isMap(object)) return object === null || object === undefined ? [] : [describe({}, template, index, undefined)];
   const kind = textAt(object, 'kind') ?? '';
   if (/List$/.test(kind) && Array.isArray(object.items)) {
     return object.items.flatMap((item, position) => (isMap(item) ? [describe(item, template, index, position)] : []));

@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { ChartTestwareError } from '../errors.ts';
 import { resolveHelmBinary } from '../helm/helm-binary.ts';
 import { HelmChart } from '../helm/helm-chart.ts';
 import { HelmTestAdaptor } from '../helm/helm-test-adaptor.ts';
@@ -294,8 +293,13 @@ async function timed<T>(
     const value = await run();
     return { value, outcome: { name, description, error: undefined, durationMs: performance.now() - started } };
   } catch (error) {
-    if (!(error instanceof ChartTestwareError)) throw error;
-    return { value: undefined, outcome: { name, description, error, durationMs: performance.now() - started } };
+    // Whatever stops helm or the parsing of its output (a Chart.yaml that is not YAML, too) is this chart's
+    // render failure, reported as such; it must not stop the other checks or charts.
+    const failure = error instanceof Error ? error : new Error(String(error));
+    return {
+      value: undefined,
+      outcome: { name, description, error: failure, durationMs: performance.now() - started },
+    };
   }
 }
 

@@ -18,7 +18,16 @@ export const chartName: PolicyCheck = {
   section,
   needs: [],
   run(context) {
-    const { chartYaml, folderName } = context.source;
+    const { chartYaml, chartYamlError, folderName } = context.source;
+    if (chartYamlError) {
+      return [
+        chartFile(
+          context,
+          `Chart.yaml cannot be read: ${chartYamlError}`,
+          'fix the YAML of Chart.yaml (`helm lint` shows where)',
+        ),
+      ];
+    }
     const name = chartYaml?.name;
     if (typeof name !== 'string' || name === '') {
       return [chartFile(context, 'Chart.yaml has no name', `add \`name: ${folderName}\` to Chart.yaml`)];

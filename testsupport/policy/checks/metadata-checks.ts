@@ -20,6 +20,13 @@ export const manifestWellFormed: PolicyCheck = {
           object.name ? undefined : 'metadata.name',
         ].filter(Boolean);
         const where = object.item === undefined ? '' : ` (item ${object.item} of a List)`;
+        if (Object.keys(object.object).length === 0) {
+          return findingAt(
+            object,
+            'a rendered document is not a map (a list or a plain value)',
+            'make the template render Kubernetes objects only',
+          );
+        }
         return findingAt(
           object,
           `a rendered document${where} has no ${missing.join(', ')}; keys: ${Object.keys(object.object).slice(0, 6).join(', ') || '(none)'}`,

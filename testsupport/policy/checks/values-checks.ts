@@ -37,7 +37,14 @@ export const valuesKeyCase: PolicyCheck = {
   needs: [],
   run(context) {
     const findings: FindingDraft[] = [];
-    const { subchartKeys, values } = context.source;
+    const { subchartKeys, values, valuesError } = context.source;
+    if (valuesError) {
+      findings.push({
+        template: valuesFile(context),
+        message: `values.yaml cannot be read: ${valuesError}`,
+        fix: 'fix the YAML of values.yaml',
+      });
+    }
     for (const [key, child] of Object.entries(values)) {
       if (subchartKeys.has(key)) continue;
       check(key, [key]);

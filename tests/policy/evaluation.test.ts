@@ -1,0 +1,88 @@
+// The evaluator on charts nobody designed for it: minimal, broken Chart.yaml, a check that crashes, bad options.
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { expect } from '@jest/globals';
+import { evaluateChartPolicy, mark, type PolicyCheck, PolicyInputError } from '../../testsupport/index.ts';
+import { fixtureChart } from './policy-fixtures.ts';
+
+function tempChart(files: Record<string, string>): string {
+  const dir = path.join(mkdtempSync(path.join(os.tmpdir(), 'policy-eval-')), 'tiny');
+  for (const [file, text] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+    writeFileSync(path.join(dir, file), text);
+  }
+  return dir;
+}
+
+mark('no_deploy').describe('policy evaluation', () => {
+  mark('no_deploy').test(
+    'a chart with no templates and no values.yaml: every check runs, only Chart.yaml fields are missing',
+    async () => {
+      const report = await evaluateChartPolicy(
+        tempChart({ 'Chart.yaml': 'apiVersion: v2\nname: tiny\nversion: 0.1.0\n' }),
+      );
+      expect(report.renders.filter((render) => render.error)).toEqual([]);
+      const notPassed = report.results.filter((result) => result.status !== 'passed').map((result) => result.check.id);
+      expect(notPassed).toEqual(['chart-required-fields']);
+    },
+    60_000,
+  );
+
+  mark('no_deploy').test(
+    'a Chart.yaml that is not YAML is reported by chart-name and the renders, not thrown',
+    async () => {
+      const report = await evaluateChartPolicy(tempChart({ 'Chart.yaml': 'name: [tiny\n', 'values.yaml': 'a: [1\n' }));
+      expect(report.results.find((result) => result.check.id === 'chart-name')?.findings[0]?.message).toMatch(
+        /Chart.yaml cannot be read/,
+      );
+      expect(report.results.find((result) => result.check.id === 'values-key-case')?.findings[0]?.message).toMatch(
+        /values.yaml cannot be read/,
+      );
+      expect(report.renders.find((render) => render.name === 'default')?.error).toBeDefined();
+      expect(report.failed).toBe(true);
+    },
+    60_000,
+  );
+
+  mark('no_deploy').test(
+    'a check that crashes is reported as crashed with its error, and the others still run',
+    async () => {
+      const crashing: PolicyCheck = {
+        id: 'always-crashes',
+        severity: 'info',
+        rule: 'crashes',
+        section: 'none',
+        needs: ['render'],
+        run: () => {
+          throw new TypeError('cannot read properties of undefined');
+        },
+      };
+      const counting: PolicyCheck = {
+        ...crashing,
+        id: 'counts-objects',
+        run: (context) => [{ message: `${context.objects.length} objects`, fix: '-' }],
+      };
+      const report = await evaluateChartPolicy(fixtureChart('good'), { checks: [crashing, counting] });
+      expect(report.results.map((result) => [result.check.id, result.status])).toEqual([
+        ['always-crashes', 'crashed'],
+        ['counts-objects', 'reported'],
+      ]);
+      expect(report.results[0]?.reason).toContain('cannot read properties of undefined');
+      expect(report.results[1]?.findings[0]?.message).toMatch(/^\d+ objects$/);
+      // Only what the checks need is run: no image render, no lint.
+      expect(report.renders.map((render) => render.name)).toEqual(['default']);
+      expect(report.failed).toBe(true);
+    },
+    60_000,
+  );
+
+  mark('no_deploy').test('bad options are bad input', async () => {
+    await expect(evaluateChartPolicy(fixtureChart('good'), { failOn: 'info' as 'error' })).rejects.toThrow(
+      PolicyInputError,
+    );
+    await expect(
+      evaluateChartPolicy(fixtureChart('good'), { valuesFiles: ['/nonexistent/values.yaml'] }),
+    ).rejects.toThrow(/cannot read values file/);
+  });
+});
