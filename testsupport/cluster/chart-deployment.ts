@@ -224,61 +224,55 @@ export class ChartDeployment {
   }
 
   /**
-   * Uninstalls the release (idempotent) and deletes the claims its StatefulSets made and the PersistentVolumes
-   * bound to its claims; by default waits until all of it is gone.
+   * Uninstalls the release (idempotent), deletes the claims its StatefulSets made (helm leaves those) and the
+   * PersistentVolumes bound to any of its claims; by default waits until all of it is gone.
    */
   async uninstall({ wait = true, timeout }: { wait?: boolean; timeout?: number } = {}): Promise<void> {
     if (this.#uninstalled) return;
     this.#uninstalled = true;
     this.#failureHook[Symbol.dispose]();
-    const claims = await this.claims().catch(() => [] as V1PersistentVolumeClaim[]);
-    await this.helm.uninstall(this.releaseName, {
-      wait,
-      ignoreNotFound: true,
-      timeout: timeout ?? this.options.timeouts.helmTimeoutMs,
-    });
-    if (claims.length === 0) return;
     const { core } = kubeClients(this.options);
     const ignoreMissing = (error: unknown) => {
       if (apiStatus(error) !== 404) throw error;
     };
-    await Promise.all(
-      claims.map((claim) =>
+    const { all: claims, templated } = await this.#claims().catch(() => ({
+      all: [] as V1PersistentVolumeClaim[],
+      templated: [] as V1PersistentVolumeClaim[],
+    }));
+    // helm's --wait would wait forever for a PV still bound to a claim it does not delete: delete those alongside
+    await Promise.all([
+      this.helm.uninstall(this.releaseName, {
+        wait,
+        ignoreNotFound: true,
+        timeout: timeout ?? this.options.timeouts.helmTimeoutMs,
+      }),
+      ...templated.map((claim) =>
         core
           .deleteNamespacedPersistentVolumeClaim({ name: claim.metadata?.name ?? '', namespace: this.namespace })
           .catch(ignoreMissing),
       ),
-    );
+    ]);
     const volumes = claims.map((claim) => claim.spec?.volumeName).filter((name): name is string => !!name);
+    if (volumes.length === 0 && templated.length === 0) return;
     await Promise.all(volumes.map((name) => core.deletePersistentVolume({ name }).catch(ignoreMissing)));
     if (!wait) return;
+    const exists = (read: Promise<unknown>) =>
+      read.then(
+        () => true,
+        () => false,
+      );
     await waitUntil(
       async () => {
-        for (const name of volumes) {
-          if (
-            await core.readPersistentVolume({ name }).then(
-              () => true,
-              () => false,
-            )
-          )
-            return false;
-        }
+        for (const name of volumes) if (await exists(core.readPersistentVolume({ name }))) return false;
         for (const claim of claims) {
           const name = claim.metadata?.name ?? '';
-          if (
-            await core.readNamespacedPersistentVolumeClaim({ name, namespace: this.namespace }).then(
-              () => true,
-              () => false,
-            )
-          ) {
-            return false;
-          }
+          if (await exists(core.readNamespacedPersistentVolumeClaim({ name, namespace: this.namespace }))) return false;
         }
         return true;
       },
       {
         timeout: timeout ?? this.options.timeouts.namespaceDeleteTimeoutMs,
-        interval: 200,
+        interval: 100,
         description: `claims and volumes of release ${this.releaseName} to be deleted (${[
           ...claims.map((claim) => `pvc/${claim.metadata?.name}`),
           ...volumes.map((name) => `pv/${name}`),
@@ -376,22 +370,26 @@ export class ChartDeployment {
 
   /** Claims of the release: those in its manifest and those its StatefulSets' volumeClaimTemplates made. */
   async claims(): Promise<V1PersistentVolumeClaim[]> {
+    return (await this.#claims()).all;
+  }
+
+  async #claims(): Promise<{ all: V1PersistentVolumeClaim[]; templated: V1PersistentVolumeClaim[] }> {
     const objects = await this.manifestObjects();
-    const { core } = kubeClients(this.options);
-    const all = (await core.listNamespacedPersistentVolumeClaim({ namespace: this.namespace })).items;
     const named = new Set(objects.filter((o) => o.kind === 'PersistentVolumeClaim').map((o) => o.metadata?.name));
-    const templated = objects
+    const prefixes = objects
       .filter((o): o is V1StatefulSet => o.kind === 'StatefulSet')
       .flatMap((set) =>
         (set.spec?.volumeClaimTemplates ?? []).map((template) => `${template.metadata?.name}-${set.metadata?.name}-`),
       );
-    return all.filter((claim) => {
+    if (named.size === 0 && prefixes.length === 0) return { all: [], templated: [] };
+    const { core } = kubeClients(this.options);
+    const existing = (await core.listNamespacedPersistentVolumeClaim({ namespace: this.namespace })).items;
+    const templated = existing.filter((claim) => {
       const name = claim.metadata?.name ?? '';
-      return (
-        named.has(name) ||
-        templated.some((prefix) => name.startsWith(prefix) && /^\d+$/.test(name.slice(prefix.length)))
-      );
+      return prefixes.some((prefix) => name.startsWith(prefix) && /^\d+$/.test(name.slice(prefix.length)));
     });
+    const all = [...existing.filter((claim) => named.has(claim.metadata?.name)), ...templated];
+    return { all, templated };
   }
 
   async #podName(pod: string): Promise<string> {

@@ -69,18 +69,25 @@ export async function collectDiagnostics(target: DiagnosticsTarget, dir: string)
   }
 
   await attempt('not-ready objects', async () => {
-    const view = await snapshotView(options, target.namespace);
-    const refs: ObjectRef[] = manifest
+    const workloadKinds = ['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'PersistentVolumeClaim', 'Service'];
+    const manifestRefs: ObjectRef[] | undefined = manifest
       ? manifestObjects(manifest).map((object) => ({
           kind: object.kind ?? '?',
           name: object.metadata?.name ?? '?',
           namespace: knownKind(object.kind ?? '')?.namespaced === false ? undefined : target.namespace,
         }))
-      : ['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'PersistentVolumeClaim', 'Service'].flatMap((kind) =>
-          view
-            .list(kind, target.namespace)
-            .map((object) => ({ kind, name: object.metadata?.name ?? '?', namespace: target.namespace })),
-        );
+      : undefined;
+    const view = await snapshotView(options, target.namespace, [
+      ...workloadKinds,
+      ...(manifestRefs ?? []).map((ref) => ref.kind),
+    ]);
+    const refs: ObjectRef[] =
+      manifestRefs ??
+      workloadKinds.flatMap((kind) =>
+        view
+          .list(kind, target.namespace)
+          .map((object) => ({ kind, name: object.metadata?.name ?? '?', namespace: target.namespace })),
+      );
     const condition = readinessCondition();
     const notReady: unknown[] = [];
     for (const ref of refs) {
@@ -167,9 +174,13 @@ export function redactObject<T>(object: T): T {
 }
 
 /** A one-shot ClusterView from lists, for judging readiness outside a wait. */
-async function snapshotView(options: RunOptions, namespace: string): Promise<ClusterView> {
+async function snapshotView(
+  options: RunOptions,
+  namespace: string,
+  objectKinds: readonly string[],
+): Promise<ClusterView> {
   const { objects } = kubeClients(options);
-  const kinds = ['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'Service', ...readinessRelatedKinds];
+  const kinds = [...new Set([...objectKinds, ...readinessRelatedKinds])];
   const lists = new Map<string, KubernetesObject[]>();
   await Promise.all(
     kinds.map(async (kind) => {

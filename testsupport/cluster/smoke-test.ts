@@ -21,7 +21,7 @@ export interface SmokeReport {
   readonly ok: boolean;
   /** "StatefulSet/x container y: 1/2 running". */
   readonly missing: readonly string[];
-  /** "pod/container: Reason (message)". */
+  /** Each container not running: "pod/container: Reason (message); last exit code N; R restarts". */
   readonly waiting: readonly string[];
   readonly running: number;
   readonly expected: number;
@@ -49,13 +49,25 @@ export async function smokeCheck(
   }
   const waiting: string[] = [];
   for (const pod of pods) {
-    for (const status of [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])]) {
-      const state = status.state?.waiting;
-      if (!state) continue;
-      const init = pod.status?.initContainerStatuses?.includes(status) ? ' (init)' : '';
-      waiting.push(
-        `${pod.metadata?.name}/${status.name}${init}: ${state.reason ?? 'Waiting'}${state.message ? ` (${state.message})` : ''}`,
-      );
+    const initStatuses = pod.status?.initContainerStatuses ?? [];
+    for (const status of [...initStatuses, ...(pod.status?.containerStatuses ?? [])]) {
+      const init = initStatuses.includes(status) ? ' (init)' : '';
+      const last = status.lastState?.terminated;
+      const lastExit = last ? `; last exit code ${last.exitCode}${last.reason ? ` (${last.reason})` : ''}` : '';
+      const restarts = status.restartCount > 0 ? `; ${status.restartCount} restarts` : '';
+      const state = status.state;
+      if (state?.waiting) {
+        waiting.push(
+          `${pod.metadata?.name}/${status.name}${init}: ${state.waiting.reason ?? 'Waiting'}${
+            state.waiting.message ? ` (${state.waiting.message})` : ''
+          }${lastExit}${restarts}`,
+        );
+      } else if (state?.terminated && !init && pod.spec?.restartPolicy !== 'Never') {
+        // between a crash and the kubelet's restart (or back-off) the container shows as terminated
+        waiting.push(
+          `${pod.metadata?.name}/${status.name}: Terminated ${state.terminated.reason ?? ''} (exit code ${state.terminated.exitCode})${restarts}`,
+        );
+      }
     }
     if (pod.status?.phase === 'Pending' && !(pod.status.containerStatuses ?? []).length) {
       const scheduled = pod.status.conditions?.find(

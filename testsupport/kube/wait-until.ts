@@ -64,7 +64,6 @@ export async function waitUntil<T>(
       factor: 1,
       minTimeout: interval,
       maxTimeout: interval,
-      maxRetryTime: timeout,
       signal,
       onFailedAttempt: ({ error }) => {
         running = false;
@@ -73,7 +72,8 @@ export async function waitUntil<T>(
     });
   } catch (error) {
     if (options.signal?.aborted && !deadline.aborted) throw options.signal.reason ?? error;
-    if (error !== notYet && !deadline.aborted && !(error instanceof DOMException)) throw error;
+    // anything but the deadline (a giveUp error) is the caller's to see
+    if (!deadline.aborted) throw error;
     const elapsed = Math.round(performance.now() - started);
     const last = running
       ? 'the last check was still running at the deadline'

@@ -1,0 +1,85 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { expect, test } from '@jest/globals';
+import { ChartNotReadyError } from '../../testsupport/cluster/chart-not-ready-error.ts';
+import { ChartDeployment } from '../../testsupport/cluster/chart-deployment.ts';
+import { currentTest, mark } from '../../testsupport/index.ts';
+import { WaitTimeoutError } from '../../testsupport/kube/wait-until.ts';
+import { busyboxValues, fixtureChart } from './fixtures.ts';
+
+async function installFailure(chart: string, values: Record<string, unknown>, timeout = 120_000) {
+  const started = performance.now();
+  const error = await ChartDeployment.install(fixtureChart(chart), { values, timeout }).then(
+    (app) => app.uninstall().then(() => new Error(`${chart} became ready, which it never should`)),
+    (e: unknown) => e,
+  );
+  return { error: error as Error, seconds: (performance.now() - started) / 1000 };
+}
+
+mark('chart_deploy').describe('fail fast', () => {
+  test('an image that cannot be pulled fails in under 15 s naming the image and the reason', async () => {
+    const { error, seconds } = await installFailure('unpullable-image', await busyboxValues());
+    expect(error).toBeInstanceOf(ChartNotReadyError);
+    expect((error as ChartNotReadyError).reason).toMatch(/^(ErrImagePull|ImagePullBackOff)$/);
+    expect(error.message).toContain('chart-testware.local/no-such-image:0.0.0-missing');
+    expect(error.message).toMatch(/Deployment \S+ cannot become ready: (ErrImagePull|ImagePullBackOff)/);
+    expect(error.message).toContain('container "app"');
+    expect(seconds).toBeLessThan(15);
+    // diagnostics of the failed install went to the test's artifacts directory
+    const dir = currentTest()?.artifactsDir ?? 'no test context (run through the runner)';
+    expect(existsSync(path.join(dir, 'events.txt'))).toBe(true);
+    expect(readFileSync(path.join(dir, 'events.txt'), 'utf8')).toMatch(/Failed|BackOff/);
+  }, 60_000);
+
+  test('a container that exits at once fails with CrashLoopBackOff, its exit code and how to read its log', async () => {
+    const { error, seconds } = await installFailure('crash-loop', await busyboxValues());
+    expect(error).toBeInstanceOf(ChartNotReadyError);
+    expect((error as ChartNotReadyError).reason).toBe('CrashLoopBackOff');
+    expect(error.message).toContain('container "quitter"');
+    expect(error.message).toContain('last exit code 3');
+    expect(error.message).toMatch(/kubectl logs -n \S+ \S+ -c quitter --previous/);
+    expect(seconds).toBeLessThan(40);
+    const dir = currentTest()?.artifactsDir ?? 'no test context (run through the runner)';
+    const log = readFileSync(path.join(dir, 'not-ready.yaml'), 'utf8');
+    expect(log).toContain('CrashLoopBackOff');
+    const previousLogs = readdirSync(path.join(dir, 'logs'))
+      .map((pod) => path.join(dir, 'logs', pod, 'quitter.previous.log'))
+      .filter((file) => existsSync(file))
+      .map((file) => readFileSync(file, 'utf8'));
+    expect(previousLogs).toContain('giving up at once\n');
+  }, 90_000);
+
+  test('a Job that fails fails with BackoffLimitExceeded', async () => {
+    const { error, seconds } = await installFailure('job-fails', await busyboxValues());
+    expect(error).toBeInstanceOf(ChartNotReadyError);
+    expect((error as ChartNotReadyError).reason).toBe('BackoffLimitExceeded');
+    expect(error.message).toMatch(/^Job \S+ cannot become ready/);
+    expect(seconds).toBeLessThan(30);
+  }, 60_000);
+
+  test('a claim nothing can bind fails naming the claim and its class', async () => {
+    const { error, seconds } = await installFailure('pvc-pending', await busyboxValues());
+    expect(error).toBeInstanceOf(ChartNotReadyError);
+    expect((error as ChartNotReadyError).reason).toBe('ClaimCannotBind');
+    expect(error.message).toContain('PersistentVolumeClaim');
+    expect(error.message).toContain('chart-testware-no-such-class');
+    expect(seconds).toBeLessThan(20);
+  }, 60_000);
+
+  test('a missing Secret fails with CreateContainerConfigError', async () => {
+    const { error, seconds } = await installFailure('config-error', await busyboxValues());
+    expect(error).toBeInstanceOf(ChartNotReadyError);
+    expect((error as ChartNotReadyError).reason).toBe('CreateContainerConfigError');
+    expect(error.message).toContain('-missing');
+    expect(seconds).toBeLessThan(20);
+  }, 60_000);
+
+  test('a pod that never turns ready times out on time, saying what it waits for', async () => {
+    const { error, seconds } = await installFailure('never-ready', await busyboxValues(), 8_000);
+    expect(error).toBeInstanceOf(WaitTimeoutError);
+    expect(error.message).toMatch(/not ready:\n\s+- Pod \S+: phase Running \(\S+\/app: running, not ready\)/);
+    // helm install itself takes a moment; the wait honours its 8 s
+    expect(seconds).toBeGreaterThan(8);
+    expect(seconds).toBeLessThan(8 + 6);
+  }, 60_000);
+});

@@ -1,0 +1,67 @@
+import path from 'node:path';
+import { expect, test } from '@jest/globals';
+import { execa } from 'execa';
+import { ChartDeployment } from '../../testsupport/cluster/chart-deployment.ts';
+import { expectedContainers } from '../../testsupport/cluster/expected-containers.ts';
+import { SmokeTestError, smokeTest } from '../../testsupport/cluster/smoke-test.ts';
+import { HelmChart } from '../../testsupport/helm/helm-chart.ts';
+import { mark } from '../../testsupport/index.ts';
+import { busyboxValues, fixtureChart, projectRoot } from './fixtures.ts';
+
+const smokeCli = path.join(projectRoot, 'testsupport', 'cli', 'smoke.ts');
+
+mark('chart_deploy').describe('smoke test', () => {
+  test('expects the containers of the rendered chart (workloads x replicas, no init/job) and finds them running', async () => {
+    const values = await busyboxValues();
+    await using app = await ChartDeployment.install(fixtureChart('all-kinds'), { values });
+    const chart = await HelmChart.render(fixtureChart('all-kinds'), {
+      releaseName: app.releaseName,
+      namespace: app.namespace,
+      values,
+    });
+    const expected = expectedContainers(chart.documents, { nodes: 1 });
+    expect(expected.map((e) => `${e.workload}:${e.container}x${e.count}`).sort()).toEqual(
+      [
+        `DaemonSet/${app.releaseName}-agent:appx1`,
+        `Deployment/${app.releaseName}-web:appx2`,
+        `Pod/${app.releaseName}-solo:appx1`,
+        `StatefulSet/${app.releaseName}-db:appx1`,
+      ].sort(),
+    );
+    const report = await smokeTest(app.namespace, expected, { timeout: 30_000 });
+    expect(report).toMatchObject({ ok: true, running: 5, expected: 5, missing: [], waiting: [] });
+
+    const cli = await execa(process.execPath, [smokeCli, '--namespace', app.namespace, '--timeout', '30'], {
+      reject: false,
+    });
+    expect({ exitCode: cli.exitCode, stderr: cli.stderr }).toMatchObject({ exitCode: 0 });
+    expect(cli.stdout).toContain('5/5 expected containers running, none waiting');
+  }, 240_000);
+
+  test('fails at its deadline listing each waiting container and its reason', async () => {
+    const values = await busyboxValues();
+    await using app = await ChartDeployment.install(fixtureChart('crash-loop'), { values, wait: false });
+    const chart = await HelmChart.render(fixtureChart('crash-loop'), { releaseName: app.releaseName, values });
+    const started = performance.now();
+    const error = await smokeTest(app.namespace, expectedContainers(chart.documents), {
+      timeout: 15_000,
+      interval: 1_000,
+    }).then(
+      () => new Error('the smoke test passed on a crash-looping chart'),
+      (e: unknown) => e as Error,
+    );
+    const elapsed = performance.now() - started;
+    expect(error).toBeInstanceOf(SmokeTestError);
+    expect(error.message).toContain(`missing: Deployment/${app.releaseName} container "quitter": 0/1 running`);
+    expect(error.message).toMatch(/waiting: \S+\/quitter: (CrashLoopBackOff|Terminated Error)\b.*exit code 3/);
+    expect(elapsed).toBeGreaterThanOrEqual(15_000);
+    expect(elapsed).toBeLessThan(15_000 + 1_000 + 500);
+
+    const cli = await execa(process.execPath, [smokeCli, '--namespace', app.namespace, '--timeout', '3'], {
+      reject: false,
+    });
+    expect(cli.exitCode).toBe(1);
+    expect(cli.stderr).toMatch(/smoke test failed in namespace \S+: 0\/1 expected containers running/);
+    expect(cli.stderr).toMatch(/waiting: \S+\/quitter: (CrashLoopBackOff|Terminated Error)\b.*exit code 3/);
+  }, 120_000);
+});

@@ -1,0 +1,67 @@
+import { describe, expect, test } from '@jest/globals';
+import { mark } from '../../testsupport/index.ts';
+import { giveUp, WaitTimeoutError, waitUntil } from '../../testsupport/kube/wait-until.ts';
+
+mark('no_deploy').describe('waitUntil', () => {
+  test('returns the first truthy value of the check', async () => {
+    let calls = 0;
+    const value = await waitUntil(() => (++calls >= 3 ? { calls } : undefined), { timeout: 5_000, interval: 20 });
+    expect(value).toEqual({ calls: 3 });
+  });
+
+  test.each([
+    [600, 100],
+    [1_000, 300],
+    [450, 200],
+  ])('gives up within one interval of a %i ms timeout (interval %i ms)', async (timeout, interval) => {
+    const started = performance.now();
+    const error = await waitUntil(() => false, { timeout, interval, description: 'never' }).catch((e: unknown) => e);
+    const elapsed = performance.now() - started;
+    expect(error).toBeInstanceOf(WaitTimeoutError);
+    expect((error as Error).message).toContain('waiting for never');
+    expect(elapsed).toBeGreaterThanOrEqual(timeout - 5);
+    expect(elapsed).toBeLessThanOrEqual(timeout + interval);
+  });
+
+  test('abandons a check that is still running at the deadline', async () => {
+    const started = performance.now();
+    const error = await waitUntil(() => new Promise((resolve) => setTimeout(resolve, 10_000).unref()), {
+      timeout: 300,
+      interval: 50,
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(WaitTimeoutError);
+    expect((error as Error).message).toContain('still running at the deadline');
+    expect(performance.now() - started).toBeLessThan(300 + 50 + 30);
+  });
+
+  test('reports the last error of a check that keeps throwing', async () => {
+    const error = await waitUntil(
+      () => {
+        throw new Error('connection refused');
+      },
+      { timeout: 200, interval: 50 },
+    ).catch((e: unknown) => e);
+    expect((error as Error).message).toContain('last check failed: connection refused');
+  });
+
+  test('stops at once on giveUp()', async () => {
+    const started = performance.now();
+    const error = await waitUntil(() => giveUp(new Error('the image does not exist')), {
+      timeout: 5_000,
+      interval: 100,
+    }).catch((e: unknown) => e);
+    expect((error as Error).message).toBe('the image does not exist');
+    expect(performance.now() - started).toBeLessThan(200);
+  });
+
+  test('stops when the signal aborts, with its reason', async () => {
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(new Error('test over')), 150);
+    const started = performance.now();
+    const error = await waitUntil(() => false, { timeout: 5_000, interval: 40, signal: controller.signal }).catch(
+      (e: unknown) => e,
+    );
+    expect((error as Error).message).toBe('test over');
+    expect(performance.now() - started).toBeLessThan(150 + 40 + 30);
+  });
+});
