@@ -56,6 +56,19 @@ mark('no_deploy').describe('image values', () => {
     expect((override.redis as { image: { digest: string } }).image.digest).toBe('');
   });
 
+  mark('no_deploy').test(
+    'name is the image name only where no repository or image key is: a sidecar keeps its name',
+    () => {
+      const { override } = imageValueOverrides({
+        sidecar: { name: 'logger', repository: 'fluent/fluent-bit', tag: '3.1' },
+        busyboxImage: { name: 'busybox', tag: '1.36' },
+      });
+      expect((override.sidecar as Record<string, unknown>).name).toBeUndefined();
+      expect((override.sidecar as Record<string, unknown>).repository).toMatch(/policy\/img/);
+      expect((override.busyboxImage as Record<string, unknown>).name).toMatch(/policy\/img/);
+    },
+  );
+
   mark('no_deploy').test('values without images give no override', () => {
     expect(imageValueOverrides({ replicas: 1, service: { type: 'ClusterIP', port: 80 } })).toEqual({
       override: {},

@@ -70,12 +70,16 @@ export function imageValueOverrides(values: JsonMap): ImageValueOverride {
   function changeImageMap(map: JsonMap, path: string[]): JsonMap {
     const n = ++counter;
     const hasRegistry = Object.keys(map).some((key) => /registry$/i.test(key));
+    // `name` is the image's name only in a map without repository/image (else it names a container or sidecar).
+    const repositoryKey = Object.keys(map).some((key) => /^(repository|repo|image)$/i.test(key))
+      ? /^(repository|repo|image)$/i
+      : /^name$/i;
     const copy: JsonMap = { ...map };
     for (const [key, value] of Object.entries(map)) {
       if (!isScalar(value) && value !== null) continue;
       const where = [...path, key];
       if (/registry$/i.test(key)) copy[key] = record(where, 'registry', value, registryMarker(n));
-      else if (/^(repository|repo|image|name)$/i.test(key)) {
+      else if (repositoryKey.test(key)) {
         copy[key] = record(
           where,
           'repository',

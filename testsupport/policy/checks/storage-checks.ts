@@ -95,15 +95,17 @@ export const pvcStorageClass: PolicyCheck = {
 export const pvcVolumeName: PolicyCheck = {
   id: 'pvc-volume-name',
   severity: 'error',
-  rule: 'When the chart defines PersistentVolumes, its PersistentVolumeClaims bind to one by volumeName.',
+  rule: 'When a chart defines PersistentVolumes, its PersistentVolumeClaims bind to one by volumeName.',
   section,
   needs: ['render'],
   run(context) {
-    const volumes = ofKind(context, 'PersistentVolume');
-    if (volumes.length === 0) return [];
-    const names = new Set(volumes.map((pv) => pv.name));
+    const chartOf = (object: PolicyObject): string => object.template.split('/templates/')[0] ?? '';
     const findings: FindingDraft[] = [];
     for (const pvc of ofKind(context, 'PersistentVolumeClaim')) {
+      // A subchart's claims are judged against the subchart's own volumes.
+      const volumes = ofKind(context, 'PersistentVolume').filter((pv) => chartOf(pv) === chartOf(pvc));
+      if (volumes.length === 0) continue;
+      const names = new Set(volumes.map((pv) => pv.name));
       const volumeName = textAt(pvc.object, 'spec', 'volumeName');
       if (volumeName === undefined) {
         findings.push(
@@ -113,7 +115,7 @@ export const pvcVolumeName: PolicyCheck = {
             'set spec.volumeName to the PersistentVolume this claim is for',
           ),
         );
-      } else if (!names.has(volumeName) && names.size > 0 && volumes.some((pv) => pv.template === pvc.template)) {
+      } else if (!names.has(volumeName) && volumes.some((pv) => pv.template === pvc.template)) {
         findings.push(
           findingAt(
             pvc,
