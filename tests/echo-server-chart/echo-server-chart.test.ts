@@ -1,5 +1,5 @@
 // no_deploy tests of the echo-server chart: rendered with helm, no cluster needed.
-import { beforeAll, describe, expect, test } from '@jest/globals';
+import { beforeAll, expect, test } from '@jest/globals';
 import { ChartRenderError, HelmChart, HelmTestAdaptor, LabelSelector, mark } from '../../testsupport/index.ts';
 
 const chartDir = 'charts/echo-server';

@@ -136,7 +136,7 @@ mark('no_deploy').describe('HelmTestAdaptor', () => {
         expect(result.ok).toBe(false);
         if (result.ok) return;
         expect(result.error.stdout).toMatch(/\[ERROR\] templates\/: .*broken.yaml/);
-        expect(result.error.message).toMatch(/output:\n\s+\[ERROR\] templates\/: [^]*nil pointer/);
+        expect(result.error.message).toMatch(/output:\n\s+\[ERROR\] templates\/: [\s\S]*nil pointer/);
       });
     });
 
