@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { afterAll, describe, expect, test } from '@jest/globals';
+import { afterAll, expect, test } from '@jest/globals';
 import { execa } from 'execa';
 import { type RunOptions, resolveOptions } from '../../testsupport/config/options.ts';
 import {

@@ -1,4 +1,4 @@
-import { describe, expect, test } from '@jest/globals';
+import { expect, test } from '@jest/globals';
 import { mark } from '../../testsupport/index.ts';
 import { giveUp, WaitTimeoutError, waitUntil } from '../../testsupport/kube/wait-until.ts';
 
