@@ -17,6 +17,7 @@ Checks each chart against the container-orchestration guidelines (${policyCatalo
 options:
   --values <file>     values file for every render (repeatable), e.g. what the chart needs to render at all
   --fail-on <level>   error (default) or warning: which findings make the exit code 1
+  --kube-version <v>  .Capabilities.KubeVersion for the renders (for charts with a kubeVersion constraint)
   --json              print the reports as JSON instead of tables
   --list              print the check catalogue and exit
   -h, --help          this text
@@ -65,7 +66,11 @@ async function main(argv: string[]): Promise<number> {
   const reports: PolicyReport[] = [];
   for (const chart of charts) {
     try {
-      const report = await evaluateChartPolicy(chart, { failOn: failOn as FailOn, valuesFiles: values.values });
+      const report = await evaluateChartPolicy(chart, {
+        failOn: failOn as FailOn,
+        valuesFiles: values.values,
+        kubeVersion: values['kube-version'],
+      });
       reports.push(report);
       if (!values.json) console.log(`${formatReportTable(report)}\n`);
     } catch (error) {
@@ -99,6 +104,7 @@ function parse(argv: string[]) {
     options: {
       values: { type: 'string', multiple: true },
       'fail-on': { type: 'string' },
+      'kube-version': { type: 'string' },
       json: { type: 'boolean' },
       list: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },

@@ -146,6 +146,8 @@ export async function runChartPolicy(plan: PolicyPlan): Promise<PolicyReport> {
     kubeVersion: options.kubeVersion,
     valuesFiles: options.valuesFiles,
     helm,
+    // The release name and namespace are new in every process, so a cached render would never be read again.
+    cache: false,
   };
   const userValues =
     options.values === undefined
