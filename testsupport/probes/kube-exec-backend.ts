@@ -68,7 +68,7 @@ export class KubeExecBackend implements HostBackend {
       });
     } catch (error) {
       if (options.signal?.aborted || !(error instanceof ExecError)) throw error;
-      const message = error.message;
+      const message = error.message.split('\n  hint:')[0] ?? error.message;
       if (/did not finish within/.test(message)) {
         throw new ProbeTimeoutError({
           host: this.uri,

@@ -91,7 +91,7 @@ export class SshBackend implements HostBackend {
       return new HostUnreachableError({
         host: this.uri,
         probe: 'SSH connect',
-        found: `the server's host key ${this.#offeredKey ?? '(unknown)'} is not among the ${this.#acceptedKeys?.size ?? 0} accepted`,
+        found: `the server's host key ${this.#offeredKey ?? '(unknown)'} is not among the accepted ${[...(this.#acceptedKeys ?? [])].join(', ')}`,
         hint: 'a man in the middle, or the server regenerated its keys: read its key again (e.g. through kube exec) and pass it as hostKey',
         cause: error,
       });
@@ -113,32 +113,38 @@ export class SshBackend implements HostBackend {
     const timeout = options.timeout ?? defaults.execTimeoutMs;
     // SSH carries one command string to the login shell: quote every argument so it arrives as one word.
     const command = argv.map(shellQuote).join(' ');
-    const channel = await new Promise<ClientChannel>((resolve, reject) =>
-      client.exec(command, (error, stream) => (error ? reject(this.#connectError(error)) : resolve(stream))),
-    );
     const out: Buffer[] = [];
     const err: Buffer[] = [];
-    channel.on('data', (chunk: Buffer) => out.push(chunk));
-    channel.stderr.on('data', (chunk: Buffer) => err.push(chunk));
-    if (options.stdin !== undefined) channel.end(options.stdin);
-    else channel.end();
     const timer = AbortSignal.timeout(timeout);
     const abort = options.signal ? AbortSignal.any([options.signal, timer]) : timer;
-    const outcome = await new Promise<{ code: number | null; signal: string | undefined } | 'aborted'>((resolve) => {
-      let code: number | null = null;
-      let signal: string | undefined;
-      channel.on('exit', (exitCode: number | null, signalName?: string) => {
-        code = exitCode;
-        signal = signalName;
-      });
-      channel.on('close', () => resolve({ code, signal }));
-      if (abort.aborted) resolve('aborted');
-      else abort.addEventListener('abort', () => resolve('aborted'), { once: true });
-    });
+    let channel: ClientChannel | undefined;
+    const outcome = await new Promise<{ code: number | null; signal: string | undefined } | 'aborted'>(
+      (resolve, reject) => {
+        // Listeners go on inside the callback: ssh2 may emit a fast command's output, exit and close in the
+        // same tick as the exec reply, before any awaiting code would run.
+        client.exec(command, (error, stream) => {
+          if (error) return reject(this.#connectError(error));
+          channel = stream;
+          let code: number | null = null;
+          let signal: string | undefined;
+          stream.on('data', (chunk: Buffer) => out.push(chunk));
+          stream.stderr.on('data', (chunk: Buffer) => err.push(chunk));
+          stream.on('exit', (exitCode: number | null, signalName?: string) => {
+            code = exitCode;
+            signal = signalName;
+          });
+          stream.on('close', () => resolve({ code, signal }));
+          if (options.stdin !== undefined) stream.end(options.stdin);
+          else stream.end();
+        });
+        if (abort.aborted) resolve('aborted');
+        else abort.addEventListener('abort', () => resolve('aborted'), { once: true });
+      },
+    );
     const stdout = Buffer.concat(out).toString('utf8');
     const stderr = Buffer.concat(err).toString('utf8');
     if (outcome === 'aborted') {
-      channel.close();
+      channel?.close();
       if (options.signal?.aborted) throw options.signal.reason;
       throw new ProbeTimeoutError({
         host: this.uri,
@@ -148,7 +154,13 @@ export class SshBackend implements HostBackend {
       });
     }
     if (outcome.code === null) {
-      return { exitCode: 128 + signalNumber(outcome.signal), stdout, stderr };
+      if (outcome.signal) return { exitCode: 128 + signalNumber(outcome.signal), stdout, stderr };
+      throw new HostUnreachableError({
+        host: this.uri,
+        probe: `command ${JSON.stringify(argv)}`,
+        found: `the channel closed without an exit status (stderr: ${JSON.stringify(stderr.slice(0, 300))})`,
+        hint: 'the connection may have dropped; is sshd still running?',
+      });
     }
     if (outcome.code === 127 && /not found/i.test(stderr)) {
       throw new MissingProgramError({
