@@ -77,6 +77,38 @@ mark('no_deploy').describe('policy evaluation', () => {
     60_000,
   );
 
+  mark('no_deploy').test(
+    'checks see List items, CRDs and the objects of both subcharts, each with its template',
+    async () => {
+      const seen: string[] = [];
+      const collect: PolicyCheck = {
+        id: 'collect',
+        severity: 'info',
+        rule: 'collects',
+        section: 'none',
+        needs: ['render'],
+        run: (context) => {
+          for (const object of context.objects)
+            seen.push(`${object.kind}/${object.name.replace(context.releaseName, 'R')} ${object.template}`);
+          return [];
+        },
+      };
+      await evaluateChartPolicy(fixtureChart('good'), { checks: [collect] });
+      expect(seen).toEqual(
+        expect.arrayContaining([
+          'ConfigMap/settings-R good/templates/configmaps.yaml',
+          'Secret/settings-R good/templates/configmaps.yaml',
+          'CustomResourceDefinition/widgets.good.example.org good/templates/crd.yaml',
+          'StatefulSet/db-R good/charts/helper-db/templates/db.yaml',
+          'ConfigMap/packed-R good/charts/packed/templates/configmap.yaml',
+          'Pod/web-R-connection-test good/templates/tests/web-test.yaml',
+        ]),
+      );
+      expect(seen.some((entry) => entry.startsWith('List/'))).toBe(false);
+    },
+    60_000,
+  );
+
   mark('no_deploy').test('bad options are bad input', async () => {
     await expect(evaluateChartPolicy(fixtureChart('good'), { failOn: 'info' as 'error' })).rejects.toThrow(
       PolicyInputError,

@@ -166,7 +166,11 @@ export const helmLint: PolicyCheck = {
     return context.lint
       .filter((message) => message.severity === 'ERROR')
       .map((message) => ({
-        template: `${context.source.name}/${message.path ?? ''}`.replace(/\/$/, ''),
+        // helm names a file of the chart ("templates/x.yaml"), or the chart directory itself by its absolute path.
+        template:
+          message.path && !message.path.startsWith('/')
+            ? `${context.source.name}/${message.path}`.replace(/\/$/, '')
+            : context.source.name,
         message: `helm lint: ${message.path ? `${message.path}: ` : ''}${message.text}`,
         fix: `fix what helm lint reports (\`helm lint ${context.source.shownAs}\`)`,
       }));
