@@ -21,7 +21,3 @@ export const policyCatalogue: readonly PolicyCheck[] = Object.freeze([
   ...securityChecks,
   ...helmTestChecks,
 ]);
-
-export function findCheck(id: string): PolicyCheck | undefined {
-  return policyCatalogue.find((check) => check.id === id);
-}

@@ -5,7 +5,7 @@ import { parse as parseYaml } from 'yaml';
 import { resolveHelmBinary } from '../helm/helm-binary.ts';
 import { HelmChart } from '../helm/helm-chart.ts';
 import { HelmTestAdaptor } from '../helm/helm-test-adaptor.ts';
-import { findCheck, policyCatalogue } from './catalogue.ts';
+import { policyCatalogue } from './catalogue.ts';
 import { type ChartSource, readChartSource } from './chart-source.ts';
 import { imageValueOverrides, mergeValues } from './image-values.ts';
 import { isMap, type JsonMap } from './json-access.ts';
@@ -82,8 +82,8 @@ export interface PolicyReport {
 
 /** Release name and namespace of this process's renders: random, so a chart cannot have them hard-coded. */
 const processSuffix = randomBytes(3).toString('hex');
-export const defaultPolicyRelease = `pr${processSuffix}`;
-export const defaultPolicyNamespace = `policy-ns-${processSuffix}`;
+const defaultPolicyRelease = `pr${processSuffix}`;
+const defaultPolicyNamespace = `policy-ns-${processSuffix}`;
 
 /** Checks a chart against the catalogue: renders it once per distinct values set, runs every check, applies waivers. */
 export async function evaluateChartPolicy(chartDir: string, options: PolicyOptions = {}): Promise<PolicyReport> {
@@ -177,6 +177,7 @@ export async function runChartPolicy(plan: PolicyPlan): Promise<PolicyReport> {
   ]);
 
   const documents = defaultRender?.value ? toObjects(defaultRender.value) : undefined;
+  const wellFormed = documents?.filter(isWellFormed);
   const imageObjects = imageRender?.value ? toObjects(imageRender.value) : undefined;
   const available: Record<PolicyInput, RenderOutcome | undefined> = {
     render: defaultRender?.outcome,
@@ -192,7 +193,7 @@ export async function runChartPolicy(plan: PolicyPlan): Promise<PolicyReport> {
       return required(documents, 'render');
     },
     get objects() {
-      return required(documents, 'render').filter(isWellFormed);
+      return required(wellFormed, 'render');
     },
     get imageRender(): ImageRender {
       return { objects: required(imageObjects, 'imageRender'), changes: images.changes };
@@ -265,15 +266,6 @@ export async function runChartPolicy(plan: PolicyPlan): Promise<PolicyReport> {
 /** Severity of a finding that would make a report fail under failOn. */
 export function failsUnder(severity: Severity, failOn: FailOn): boolean {
   return severityRank[severity] >= severityRank[failOn];
-}
-
-export function findCheckOrThrow(id: string): PolicyCheck {
-  const check = findCheck(id);
-  if (!check)
-    throw new PolicyInputError(`unknown policy check "${id}"`, {
-      hint: `known: ${policyCatalogue.map((c) => c.id).join(', ')}`,
-    });
-  return check;
 }
 
 function required<T>(value: T | undefined, input: PolicyInput): T {

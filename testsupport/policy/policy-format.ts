@@ -3,7 +3,7 @@ import type { CheckResult, PolicyReport, RenderOutcome } from './policy-evaluati
 import { describeWaiver, type Waiver } from './waivers.ts';
 
 /** "Deployment/web" or "(chart)". */
-export function formatObject(finding: Finding): string {
+function formatObject(finding: Finding): string {
   return finding.object ? `${finding.object.kind}/${finding.object.name}` : '(chart)';
 }
 
