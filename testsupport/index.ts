@@ -1,5 +1,35 @@
 // The public API of chart-testware: everything a test author imports comes from here.
 
+// chart_deploy: job namespaces, deployments, readiness, queries, diagnostics, smoke test
+export {
+  type ChangeOptions,
+  ChartDeployment,
+  type DeployOptions,
+  type ReadyOptions,
+  uniqueReleaseName,
+} from './cluster/chart-deployment.ts';
+export { ChartNotReadyError, type NotReadyDetails, type NotReadyReason } from './cluster/chart-not-ready-error.ts';
+export { collectDiagnostics, type DiagnosticsTarget } from './cluster/diagnostics.ts';
+export { type ExpectedContainer, expectedContainers } from './cluster/expected-containers.ts';
+export {
+  deleteExpiredNamespaces,
+  ensureJobNamespace,
+  jobNamespace,
+  NamespaceDeletionTimeoutError,
+  releaseRunNamespaces,
+} from './cluster/job-namespace.ts';
+export { readinessCondition } from './cluster/readiness.ts';
+export { type SmokeReport, SmokeTestError, smokeCheck, smokeTest } from './cluster/smoke-test.ts';
+export {
+  waitForClaim,
+  waitForDaemonSet,
+  waitForDeployment,
+  waitForJob,
+  waitForPod,
+  waitForReady,
+  waitForService,
+  waitForStatefulSet,
+} from './cluster/wait-ready.ts';
 export { defaults } from './config/defaults.ts';
 export { type KeepPolicy, loadOptions, type RunOptions } from './config/options.ts';
 export { ChartTestwareError, ConfigError } from './errors.ts';
@@ -35,7 +65,15 @@ export { isSecretKey, redactValues, SecretRedactor } from './helm/secret-redacti
 export { type Marked, mark } from './jest/mark.ts';
 export { MarkerError } from './jest/marker-expression.ts';
 export { currentTest, type FailureHook, onTestFailure, type TestInfo } from './jest/test-context.ts';
+export { eventTime, formatEvent, listEvents } from './kube/events.ts';
+export { kubeClients } from './kube/kube-clients.ts';
 export { loadKubeConfig } from './kube/kube-config.ts';
+export { describeRef, type ObjectRef } from './kube/object-ref.ts';
+export { ExecError, type ExecResult, execInPod } from './kube/pod-exec.ts';
+export { podLogs } from './kube/pod-logs.ts';
+export { ResourceWatch } from './kube/resource-watch.ts';
+export { type ClusterView, type Condition, type Verdict, type WaitForResult, waitFor } from './kube/wait-for.ts';
+export { giveUp, WaitTimeoutError, waitUntil } from './kube/wait-until.ts';
 // chart policy checks (the container-orchestration guidelines as no_deploy tests)
 export { policyCatalogue } from './policy/catalogue.ts';
 export { type ChartPolicyTestOptions, chartPolicyTests, PolicyViolationError } from './policy/chart-policy-tests.ts';
