@@ -59,6 +59,8 @@ const badCases: Record<string, (id: string) => BadCase> = {
   'service-type-clusterip': objectCase('Service', 'services.yaml', 'NodePort'),
   'service-type-declared': objectCase('Service', 'services.yaml', 'spec.type'),
   'service-ports-qualified': objectCase('Service', 'services.yaml', 'protocol'),
+  'service-target-port-named': objectCase('Service', 'services.yaml', 'port number 8080'),
+  'no-node-pinning': objectCase('Deployment', 'containers.yaml', 'worker-7'),
   'service-selector-release-specific': objectCase('Service', 'services.yaml', 'release'),
   'service-selects-one-workload': objectCase('Service', 'services.yaml', 'matches no pod'),
   'workload-selector-release-specific': objectCase('Deployment', 'containers.yaml', 'release'),

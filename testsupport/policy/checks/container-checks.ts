@@ -1,7 +1,7 @@
-import { mapAt, textAt } from '../json-access.ts';
+import { listAt, mapAt, mapsAt, textAt } from '../json-access.ts';
 import type { PolicyCheck } from '../policy-check.ts';
 import { findingAt } from '../policy-context.ts';
-import { containersOf, describeContainer } from '../workloads.ts';
+import { containersOf, describeContainer, podSpecsOf } from '../workloads.ts';
 
 export const containerResources: PolicyCheck = {
   id: 'container-resources',
@@ -62,4 +62,48 @@ export const containerProbes: PolicyCheck = {
   },
 };
 
-export const containerChecks: readonly PolicyCheck[] = [containerResources, containerProbes];
+const hostnameLabel = 'kubernetes.io/hostname';
+
+export const noNodePinning: PolicyCheck = {
+  id: 'no-node-pinning',
+  severity: 'warning',
+  rule: 'Pods are not pinned to a named node (nodeName, or a kubernetes.io/hostname nodeSelector or required node affinity).',
+  section: 'Scheduling and running cloud native application suites > Scheduling',
+  needs: ['render'],
+  run(context) {
+    return context.objects.flatMap((object) =>
+      podSpecsOf(object).flatMap((pod) => {
+        const pins: string[] = [];
+        const nodeName = textAt(pod.spec, 'nodeName');
+        if (nodeName) pins.push(`nodeName: ${nodeName}`);
+        const selected = textAt(pod.spec, 'nodeSelector', hostnameLabel);
+        if (selected) pins.push(`nodeSelector ${hostnameLabel}: ${selected}`);
+        const terms = mapsAt(
+          pod.spec,
+          'affinity',
+          'nodeAffinity',
+          'requiredDuringSchedulingIgnoredDuringExecution',
+          'nodeSelectorTerms',
+        );
+        for (const term of terms) {
+          for (const expression of mapsAt(term, 'matchExpressions')) {
+            if (textAt(expression, 'key') === hostnameLabel && textAt(expression, 'operator') === 'In') {
+              pins.push(`required node affinity ${hostnameLabel} in [${listAt(expression, 'values').join(', ')}]`);
+            }
+          }
+        }
+        return pins.length === 0
+          ? []
+          : [
+              findingAt(
+                object,
+                `pod spec pins the pods to a node: ${pins.join('; ')}`,
+                'schedule by node labels that describe the need (rack, device, node role), set from values.yaml (nodeSelector/affinity/tolerations)',
+              ),
+            ];
+      }),
+    );
+  },
+};
+
+export const containerChecks: readonly PolicyCheck[] = [containerResources, containerProbes, noNodePinning];

@@ -84,6 +84,30 @@ export const servicePortsQualified: PolicyCheck = {
   },
 };
 
+export const serviceTargetPortNamed: PolicyCheck = {
+  id: 'service-target-port-named',
+  severity: 'info',
+  rule: "A Service port's targetPort is the container port's name, the same as the Service port's name.",
+  section,
+  needs: ['render'],
+  run(context) {
+    return services(context).flatMap((service) =>
+      mapsAt(service.object, 'spec', 'ports').flatMap((port, index) => {
+        const name = textAt(port, 'name');
+        const target = textAt(port, 'targetPort');
+        if (name === undefined || target === undefined || target === name) return [];
+        return [
+          findingAt(
+            service,
+            `port ${name} (#${index}) targets ${/^\d+$/.test(target) ? 'port number' : 'container port'} ${target}, not "${name}"`,
+            `name the container port "${name}" and write targetPort: ${name}, so the interface documents itself`,
+          ),
+        ];
+      }),
+    );
+  },
+};
+
 function mentionsRelease(values: unknown[], release: string): boolean {
   return values.some((value) => String(value).includes(release));
 }
@@ -208,6 +232,7 @@ export const serviceChecks: readonly PolicyCheck[] = [
   serviceTypeClusterIp,
   serviceTypeDeclared,
   servicePortsQualified,
+  serviceTargetPortNamed,
   serviceSelectorReleaseSpecific,
   serviceSelectsOneWorkload,
   workloadSelectorReleaseSpecific,
