@@ -33,6 +33,20 @@ export {
 export { defaults } from './config/defaults.ts';
 export { type KeepPolicy, loadOptions, type RunOptions } from './config/options.ts';
 export { ChartTestwareError, ConfigError } from './errors.ts';
+// extras: EchoServer, Elasticsearch log assertions, the SKA log format
+export { defaultEchoServerImage, EchoServer, EchoServerError, type EchoServerOptions } from './extras/echo-server.ts';
+export {
+  defaultLogFields,
+  ElasticsearchLogs,
+  type ElasticsearchLogsOptions,
+  type LogFields,
+  LogLineNotFoundError,
+  type LogQuery,
+  type LogRecord,
+  LogStoreError,
+  type WaitForLogOptions,
+} from './extras/elasticsearch-logs.ts';
+export { formatSkaLogLine, parseSkaLogLine, type SkaLogRecord, skaLogFields } from './extras/ska-log-format.ts';
 export {
   ChartNotFoundError,
   ChartRenderError,
@@ -64,6 +78,7 @@ export { isSecretKey, redactValues, SecretRedactor } from './helm/secret-redacti
 // markers and the test context
 export { type Marked, mark } from './jest/mark.ts';
 export { MarkerError } from './jest/marker-expression.ts';
+export { type EventuallyOptions, EventuallyTimeoutError, eventually } from './jest/matchers.ts';
 export { currentTest, type FailureHook, onTestFailure, type TestInfo } from './jest/test-context.ts';
 export { eventTime, formatEvent, listEvents } from './kube/events.ts';
 export { kubeClients } from './kube/kube-clients.ts';
@@ -71,6 +86,7 @@ export { loadKubeConfig } from './kube/kube-config.ts';
 export { describeRef, type ObjectRef } from './kube/object-ref.ts';
 export { ExecError, type ExecResult, execInPod } from './kube/pod-exec.ts';
 export { podLogs } from './kube/pod-logs.ts';
+export { ForwardedPort, PortForwardError, type PortForwardTarget, portForward } from './kube/port-forward.ts';
 export { ResourceWatch } from './kube/resource-watch.ts';
 export { type ClusterView, type Condition, type Verdict, type WaitForResult, waitFor } from './kube/wait-for.ts';
 export { giveUp, WaitTimeoutError, waitUntil } from './kube/wait-until.ts';
@@ -87,3 +103,20 @@ export {
   type PolicyReport,
 } from './policy/policy-evaluation.ts';
 export { type Waiver, waiversFileName } from './policy/waivers.ts';
+// probes: testinfra-style hosts over kube exec, SSH or local
+export { CommandResult } from './probes/command-result.ts';
+export type { FileState } from './probes/file-state.ts';
+export { type Host, type HostOptions, host } from './probes/host.ts';
+export type { CommandOptions, HostBackend } from './probes/host-backend.ts';
+export type { PackageState } from './probes/package-state.ts';
+export {
+  CommandFailedError,
+  HostUnreachableError,
+  MissingProgramError,
+  ProbeError,
+  ProbeTimeoutError,
+} from './probes/probe-error.ts';
+export type { ProcessFilter, ProcessInfo } from './probes/process-info.ts';
+export type { SocketState } from './probes/socket-state.ts';
+export type { SshOptions } from './probes/ssh-backend.ts';
+export type { GroupState, UserState } from './probes/user-state.ts';
