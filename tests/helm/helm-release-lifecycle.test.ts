@@ -38,15 +38,36 @@ mark('chart_deploy').describe('a helm release through HelmTestAdaptor', () => {
       expect(result.output).toMatch(/POST http:\/\/\S+\/echo "helm test of .*" -> 200/);
     }, 300_000);
 
+    test("a failing helm test throws, and the error shows the failed test and its pod's log", async () => {
+      await helm.upgrade(releaseName, chart, {
+        reuseValues: true,
+        values: { replicaCount: 0 },
+        wait: true,
+        timeout: 120_000,
+      });
+      const result = await helm.testE(releaseName, { timeout: 60_000 });
+      expect(result.ok).toBe(false);
+      if (result.ok) return;
+      expect(result.error.message).toMatch(/Phase:\s+Failed/);
+      expect(result.error.message).toMatch(
+        /POD LOGS: \S+-test-(echo|healthz)\n\s+(POST|GET) http:\/\/\S+ failed: connect ECONNREFUSED/,
+      );
+      await helm.rollback(releaseName, 1, { wait: true, timeout: 120_000 });
+    }, 300_000);
+
     test('upgrade, history, values and manifest; rollback to the first revision', async () => {
       const upgraded = await helm.upgrade(releaseName, chart, {
         values: { replicaCount: 2 },
         wait: true,
         timeout: 180_000,
       });
-      expect(upgraded.revision).toBe(2);
+      expect(upgraded.revision).toBe(4);
       expect(await helm.getValues(releaseName)).toEqual({ replicaCount: 2 });
       expect(await helm.getValues(releaseName, { revision: 1 })).toEqual({ server: { logFormat: 'text' } });
+      expect(await helm.getValues(releaseName, { revision: 2 })).toEqual({
+        server: { logFormat: 'text' },
+        replicaCount: 0,
+      });
       expect((await helm.getValues(releaseName, { all: true })).image).toMatchObject({ image: 'echo-server' });
       expect(await helm.getManifest(releaseName)).toMatch(/kind: Deployment[\s\S]*replicas: 2/);
 
@@ -55,9 +76,12 @@ mark('chart_deploy').describe('a helm release through HelmTestAdaptor', () => {
       expect(history.map((entry) => [entry.revision, entry.status])).toEqual([
         [1, 'superseded'],
         [2, 'superseded'],
-        [3, 'deployed'],
+        [3, 'superseded'],
+        [4, 'superseded'],
+        [5, 'deployed'],
       ]);
       expect(history[2]?.description).toMatch(/Rollback to 1/);
+      expect(history[4]?.description).toMatch(/Rollback to 1/);
       expect(await helm.getValues(releaseName)).toEqual({ server: { logFormat: 'text' } });
     }, 300_000);
 

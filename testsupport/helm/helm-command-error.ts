@@ -78,18 +78,24 @@ export function formatCommand(command: readonly string[]): string {
   return command.map((arg) => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", "'\\''")}'`)).join(' ');
 }
 
-/** lint's [ERROR]/[WARNING] lines and test's suite lines, with their indented continuation lines (helm 4). */
+/**
+ * lint's [ERROR]/[WARNING] lines with their indented continuation lines (helm 4), and helm test's suites, phases
+ * and pod logs (up to the blank line that ends each log).
+ */
 function findingLines(stdout: string): string[] {
   const found: string[] = [];
-  let inFinding = false;
+  let block: 'finding' | 'logs' | undefined;
   for (const line of stdout.split('\n')) {
-    if (/^\s*\[(ERROR|WARNING)\]|^\s*(Phase|TEST SUITE|POD LOGS):/.test(line)) {
+    if (/^\s*\[(ERROR|WARNING)\]|^\s*(Phase|TEST SUITE):/.test(line)) {
       found.push(line);
-      inFinding = true;
-    } else if (inFinding && /^\s+\S/.test(line)) {
+      block = 'finding';
+    } else if (/^POD LOGS:/.test(line)) {
       found.push(line);
+      block = 'logs';
+    } else if ((block === 'finding' && /^\s+\S/.test(line)) || (block === 'logs' && line.trim() !== '')) {
+      found.push(block === 'logs' ? `  ${line}` : line);
     } else {
-      inFinding = false;
+      block = undefined;
     }
   }
   return found;
