@@ -19,7 +19,7 @@ options:
   --fail-on <level>   error (default) or warning: which findings make the exit code 1
   --kube-version <v>  .Capabilities.KubeVersion for the renders (for charts with a kubeVersion constraint)
   --json              print the reports as JSON instead of tables
-  --list              print the check catalogue and exit
+  --list              print the check catalogue and exit (with --markdown: as the table of docs/policy.md)
   -h, --help          this text
 
 exit codes: 0 no failing finding, 1 failing findings (or a chart that does not render, or an unused waiver),
@@ -39,8 +39,13 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (values.list) {
-    for (const check of policyCatalogue)
-      console.log(`${check.id.padEnd(36)} ${check.severity.padEnd(8)} ${check.rule}  [${check.section}]`);
+    for (const check of policyCatalogue) {
+      console.log(
+        values.markdown
+          ? `| \`${check.id}\` | ${check.severity} | ${check.rule.replaceAll('|', '\\|')} | ${check.section} |`
+          : `${check.id.padEnd(36)} ${check.severity.padEnd(8)} ${check.rule}  [${check.section}]`,
+      );
+    }
     return 0;
   }
   const failOn = values['fail-on'] ?? 'error';
@@ -107,6 +112,7 @@ function parse(argv: string[]) {
       'kube-version': { type: 'string' },
       json: { type: 'boolean' },
       list: { type: 'boolean' },
+      markdown: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
