@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
@@ -282,6 +282,23 @@ mark('no_deploy').describe('HelmChart', () => {
       });
       expect(helm3.cached).toBe(false);
       expect(helm3.toSnapshot()).toEqual(helm4.toSnapshot());
+    });
+
+    test('a subchart behind a symlink is part of the key', async () => {
+      const root = await mkdtemp(path.join(work, 'linked-'));
+      await cp(fixture('umbrella'), path.join(root, 'umbrella'), { recursive: true });
+      await rename(path.join(root, 'umbrella', 'charts', 'child'), path.join(root, 'child'));
+      await symlink(path.join(root, 'child'), path.join(root, 'umbrella', 'charts', 'child'));
+      const chartDir = path.join(root, 'umbrella');
+      const before = await HelmChart.render(chartDir);
+      expect(before.get<V1ConfigMap>('ConfigMap', 'release-child').data?.greeting).toBe('hello from the parent');
+      await writeFile(
+        path.join(root, 'child', 'templates', 'child.yaml'),
+        'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-child\ndata:\n  changed: "yes"\n',
+      );
+      const after = await HelmChart.render(chartDir);
+      expect(after.cached).toBe(false);
+      expect(after.get<V1ConfigMap>('ConfigMap', 'release-child').data).toEqual({ changed: 'yes' });
     });
 
     test('cache: false always runs helm', async () => {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 
 /**
@@ -24,7 +24,10 @@ async function listFiles(root: string, relative = ''): Promise<string[]> {
   const nested = await Promise.all(
     entries.map(async (entry) => {
       const file = relative ? `${relative}/${entry.name}` : entry.name;
-      if (entry.isDirectory()) return ['.git', '.hg', '.svn'].includes(entry.name) ? [] : listFiles(root, file);
+      // helm follows symlinks; so does the hash (a link to a directory is walked like one).
+      const isDirectory =
+        entry.isDirectory() || (entry.isSymbolicLink() && (await stat(path.join(root, file))).isDirectory());
+      if (isDirectory) return ['.git', '.hg', '.svn'].includes(entry.name) ? [] : listFiles(root, file);
       return entry.isFile() || entry.isSymbolicLink() ? [file] : [];
     }),
   );
