@@ -3,10 +3,9 @@
 // `kubectl wait --for=condition=Ready` started at the same moment. The reference moment is the arrival of the
 // watch event that first shows Ready=True on an independent watch opened before the install (the Ready
 // condition's lastTransitionTime has one-second precision; it is printed too).
-import type { ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import path from 'node:path';
 import type { V1Pod } from '@kubernetes/client-node';
-import { execa } from 'execa';
 import { ChartDeployment } from '../testsupport/cluster/chart-deployment.ts';
 import { resolveHelmBinary, resolveKubectlBinary } from '../testsupport/helm/helm-binary.ts';
 import { HelmTestAdaptor } from '../testsupport/helm/helm-test-adaptor.ts';
@@ -70,18 +69,22 @@ for (let i = 0; i < samples; i++) {
     progress: silentProgress,
   });
   const pod = app.releaseName;
-  const kubectlWait = execa(
+  // spawn, not execa: the moment the kubectl process exits is what counts, not when its pipes close
+  const kubectlWait = spawn(
     kubectl.path,
     [...kubectlGlobal, 'wait', '-n', namespace, '--for=condition=Ready', `pod/${pod}`, '--timeout=120s'],
-    { reject: false },
+    { stdio: ['ignore', 'ignore', 'pipe'] },
   );
-  // the moment the kubectl process exits (execa's promise settles a little later, when its pipes close)
-  const child = kubectlWait as unknown as ChildProcess;
-  const kubectlDone = new Promise<number>((resolve) => child.once('exit', () => resolve(performance.now())));
+  let kubectlStderr = '';
+  kubectlWait.stderr?.on('data', (chunk: Buffer) => {
+    kubectlStderr += chunk.toString();
+  });
+  const kubectlDone = new Promise<[number, number | null]>((resolve) =>
+    kubectlWait.once('exit', (code) => resolve([performance.now(), code])),
+  );
   const oursDone = app.waitReady({ progress: silentProgress }).then(() => performance.now());
-  const [oursAt, kubectlAt] = await Promise.all([oursDone, kubectlDone]);
-  const result = await kubectlWait;
-  if (result.exitCode !== 0) throw new Error(`kubectl wait failed: ${result.stderr}`);
+  const [oursAt, [kubectlAt, kubectlCode]] = await Promise.all([oursDone, kubectlDone]);
+  if (kubectlCode !== 0) throw new Error(`kubectl wait failed: ${kubectlStderr}`);
   const ref = readyEvent.get(pod);
   if (!ref) throw new Error(`the reference watch never saw pod ${pod} Ready`);
   const oursMs = oursAt - ref.at;

@@ -1,8 +1,8 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect, test } from '@jest/globals';
-import { ChartNotReadyError } from '../../testsupport/cluster/chart-not-ready-error.ts';
 import { ChartDeployment } from '../../testsupport/cluster/chart-deployment.ts';
+import { ChartNotReadyError } from '../../testsupport/cluster/chart-not-ready-error.ts';
 import { currentTest, mark } from '../../testsupport/index.ts';
 import { WaitTimeoutError } from '../../testsupport/kube/wait-until.ts';
 import { busyboxValues, fixtureChart } from './fixtures.ts';

@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { afterAll, expect, test } from '@jest/globals';
 import { execa } from 'execa';
-import { type RunOptions, resolveOptions } from '../../testsupport/config/options.ts';
 import {
   deleteExpiredNamespaces,
   ensureJobNamespace,
@@ -14,6 +13,7 @@ import {
   releaseRunNamespaces,
   runIdLabel,
 } from '../../testsupport/cluster/job-namespace.ts';
+import { type RunOptions, resolveOptions } from '../../testsupport/config/options.ts';
 import { ConfigError, mark } from '../../testsupport/index.ts';
 import { apiStatus, kubeClients } from '../../testsupport/kube/kube-clients.ts';
 import { projectRoot } from './fixtures.ts';

@@ -19,7 +19,7 @@ import { type LogsOptions, podLogs } from '../kube/pod-logs.ts';
 import type { ProgressSink } from '../kube/progress.ts';
 import type { WaitForResult } from '../kube/wait-for.ts';
 import { waitUntil } from '../kube/wait-until.ts';
-import { collectDiagnostics } from './diagnostics.ts';
+import { collectDiagnostics, gatherDiagnostics, writeDiagnostics } from './diagnostics.ts';
 import { jobNamespace } from './job-namespace.ts';
 import { manifestObjects, readReleaseManifest } from './release-manifest.ts';
 import { waitForReady } from './wait-ready.ts';
@@ -57,6 +57,9 @@ export interface ChangeOptions extends ValuesOptions {
 
 let releaseCounter = 0;
 
+/** Snapshot hooks of uninstalled deployments, by the test that uninstalled them (see #snapshotForThisTest). */
+const pendingSnapshots = new Map<string, Disposable[]>();
+
 /** A release name unique in this run: chart name, Jest worker id, a per-process counter and random hex. */
 export function uniqueReleaseName(chart: string): string {
   const base =
@@ -87,6 +90,7 @@ export class ChartDeployment {
   #progress: ProgressSink | undefined;
   #failureHook: Disposable;
   #uninstalled = false;
+  #diagnosticsSaved = false;
 
   private constructor(init: {
     chart: string;
@@ -147,7 +151,10 @@ export class ChartDeployment {
         await deployment.waitReady({ timeout: deploy.timeout, signal: deploy.signal });
       } catch (error) {
         const test = currentTest();
-        if (test) await deployment.collectDiagnostics(test.artifactsDir).catch(() => {});
+        if (test) {
+          deployment.#diagnosticsSaved = true;
+          await deployment.collectDiagnostics(test.artifactsDir).catch(() => {});
+        }
         await deployment.uninstall({ wait: false }).catch(() => {});
         throw error;
       }
@@ -231,6 +238,7 @@ export class ChartDeployment {
     if (this.#uninstalled) return;
     this.#uninstalled = true;
     this.#failureHook[Symbol.dispose]();
+    await this.#snapshotForThisTest();
     const { core } = kubeClients(this.options);
     const ignoreMissing = (error: unknown) => {
       if (apiStatus(error) !== 404) throw error;
@@ -279,6 +287,36 @@ export class ChartDeployment {
         ].join(', ')})`,
       },
     );
+  }
+
+  /**
+   * `await using` uninstalls when the test function ends, before Jest knows whether the test failed. So an
+   * uninstall inside a test first takes the diagnostics (API calls only, in memory) and writes them if that
+   * test turns out to have failed.
+   */
+  async #snapshotForThisTest(): Promise<void> {
+    const test = currentTest();
+    if (!test || this.#diagnosticsSaved) return;
+    const key = `${test.testPath}\u0000${test.fullName}`;
+    for (const [other, hooks] of pendingSnapshots) {
+      if (other === key) continue;
+      for (const hook of hooks) hook[Symbol.dispose]();
+      pendingSnapshots.delete(other);
+    }
+    const files = await gatherDiagnostics({
+      namespace: this.namespace,
+      releaseName: this.releaseName,
+      helm: this.helm,
+      options: this.options,
+    }).catch(() => undefined);
+    if (!files) return;
+    const hook = onTestFailure(async (failed) => {
+      hook[Symbol.dispose]();
+      if (failed.testPath === test.testPath && failed.fullName === test.fullName) {
+        await writeDiagnostics(files, failed.artifactsDir);
+      }
+    });
+    pendingSnapshots.set(key, [...(pendingSnapshots.get(key) ?? []), hook]);
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

@@ -11,7 +11,7 @@ import { describeRef, knownKind, type ObjectRef } from '../kube/object-ref.ts';
 import { podLogs } from '../kube/pod-logs.ts';
 import type { ClusterView } from '../kube/wait-for.ts';
 import { readinessCondition, readinessRelatedKinds } from './readiness.ts';
-import { manifestObjects } from './release-manifest.ts';
+import { manifestObjects, readReleaseRecords } from './release-manifest.ts';
 
 export interface DiagnosticsTarget {
   readonly namespace: string;
@@ -21,6 +21,9 @@ export interface DiagnosticsTarget {
   readonly options?: RunOptions;
 }
 
+/** Diagnostics as files: relative path -> content (already redacted). */
+export type DiagnosticsFiles = Map<string, string>;
+
 /**
  * Writes what a person needs to see why a deployment failed into `dir` (created): events.txt (oldest first),
  * not-ready.yaml (each object that is not ready, why, and its state), logs/<pod>/<container>[.previous].log,
@@ -28,11 +31,29 @@ export interface DiagnosticsTarget {
  * values and keys that look secret are blanked. Returns `dir`.
  */
 export async function collectDiagnostics(target: DiagnosticsTarget, dir: string): Promise<string> {
+  await writeDiagnostics(await gatherDiagnostics(target), dir);
+  return dir;
+}
+
+export async function writeDiagnostics(files: DiagnosticsFiles, dir: string): Promise<void> {
+  for (const [file, text] of files) {
+    await mkdir(path.dirname(path.join(dir, file)), { recursive: true });
+    await writeFile(path.join(dir, file), text);
+  }
+}
+
+/**
+ * Gathers the diagnostics in memory, with API calls only (helm's release records are read from its storage;
+ * the helm CLI is the fallback), all at once: fast enough to take before every uninstall inside a test.
+ */
+export async function gatherDiagnostics(target: DiagnosticsTarget): Promise<DiagnosticsFiles> {
   const options = target.options ?? loadOptions();
   const { core } = kubeClients(options);
   const redactor = new SecretRedactor();
-  await mkdir(path.join(dir, 'logs'), { recursive: true });
-  const write = (file: string, text: string) => writeFile(path.join(dir, file), redactor.text(text));
+  const files: DiagnosticsFiles = new Map();
+  const put = (file: string, text: string): void => {
+    files.set(file, redactor.text(text));
+  };
   const errors: string[] = [];
   const attempt = async (what: string, fn: () => Promise<void>) => {
     try {
@@ -41,112 +62,139 @@ export async function collectDiagnostics(target: DiagnosticsTarget, dir: string)
       errors.push(`${what}: ${(error as Error).message}`);
     }
   };
-
-  await attempt('events', async () => {
-    const events = await listEvents(target.namespace, { options });
-    await write('events.txt', `${events.map(formatEvent).join('\n')}\n`);
-  });
+  const workloadKinds = ['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'PersistentVolumeClaim', 'Service'];
 
   let manifest: string | undefined;
-  if (target.releaseName && target.helm) {
-    const helm = target.helm;
-    const release = target.releaseName;
-    await attempt('helm status', async () =>
-      write('helm-status.json', JSON.stringify(await helm.status(release), null, 2)),
-    );
-    await attempt('helm history', async () =>
-      write('helm-history.json', JSON.stringify(await helm.history(release), null, 2)),
-    );
-    await attempt('helm manifest', async () => {
-      manifest = await helm.getManifest(release);
-      await write(
+  const release = async () => {
+    if (!target.releaseName) return;
+    const name = target.releaseName;
+    const records = await readReleaseRecords(options, target.namespace, name);
+    const last = records.at(-1);
+    if (last) {
+      const { manifest: _manifest, ...status } = last;
+      put('helm-status.json', JSON.stringify({ name, namespace: target.namespace, ...status }, null, 2));
+      put(
+        'helm-history.json',
+        JSON.stringify(
+          records.map(({ manifest: _m, ...rest }) => rest),
+          null,
+          2,
+        ),
+      );
+      manifest = last.manifest;
+    } else if (target.helm) {
+      const helm = target.helm;
+      await attempt('helm status', async () =>
+        put('helm-status.json', JSON.stringify(await helm.status(name), null, 2)),
+      );
+      await attempt('helm history', async () =>
+        put('helm-history.json', JSON.stringify(await helm.history(name), null, 2)),
+      );
+      manifest = await helm.getManifest(name);
+    }
+    if (manifest !== undefined) {
+      put(
         'manifest.yaml',
         manifestObjects(manifest)
           .map((object) => stringify(redactObject(object)))
           .join('---\n'),
       );
+    }
+  };
+
+  const [, , view] = await Promise.all([
+    attempt('events', async () => {
+      const events = await listEvents(target.namespace, { options });
+      put('events.txt', `${events.map(formatEvent).join('\n')}\n`);
+    }),
+    attempt('helm release', release),
+    snapshotView(options, target.namespace, [...workloadKinds, 'ConfigMap', 'ServiceAccount']).catch(
+      (error: unknown) => {
+        errors.push(`objects: ${(error as Error).message}`);
+        return undefined;
+      },
+    ),
+  ]);
+
+  if (view) {
+    await attempt('not-ready objects', async () => {
+      const refs: ObjectRef[] =
+        manifest !== undefined
+          ? manifestObjects(manifest).map((object) => ({
+              kind: object.kind ?? '?',
+              name: object.metadata?.name ?? '?',
+              namespace: knownKind(object.kind ?? '')?.namespaced === false ? undefined : target.namespace,
+            }))
+          : workloadKinds.flatMap((kind) =>
+              view
+                .list(kind, target.namespace)
+                .map((object) => ({ kind, name: object.metadata?.name ?? '?', namespace: target.namespace })),
+            );
+      const condition = readinessCondition();
+      const notReady: unknown[] = [];
+      for (const ref of refs) {
+        const object = view.get(ref.kind, ref.name, ref.namespace);
+        const verdict = condition(object, ref, view);
+        if (verdict.ready) continue;
+        notReady.push({
+          object: describeRef(ref),
+          why: verdict.failure?.message ?? verdict.waitingFor ?? 'not ready',
+          state: object
+            ? redactObject({
+                metadata: { generation: object.metadata?.generation },
+                spec: (object as { spec?: unknown }).spec,
+                status: (object as { status?: unknown }).status,
+              })
+            : 'missing',
+        });
+      }
+      for (const pod of view.list<V1Pod>('Pod', target.namespace)) {
+        const ready = pod.status?.conditions?.find((condition) => condition.type === 'Ready')?.status === 'True';
+        if (ready || pod.status?.phase === 'Succeeded') continue;
+        notReady.push({
+          object: `Pod ${target.namespace}/${pod.metadata?.name}`,
+          why: `phase ${pod.status?.phase}`,
+          state: redactObject({ status: pod.status }),
+        });
+      }
+      put('not-ready.yaml', notReady.length > 0 ? stringify(notReady) : '# every object is ready\n');
     });
   }
 
-  await attempt('not-ready objects', async () => {
-    const workloadKinds = ['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'PersistentVolumeClaim', 'Service'];
-    const manifestRefs: ObjectRef[] | undefined = manifest
-      ? manifestObjects(manifest).map((object) => ({
-          kind: object.kind ?? '?',
-          name: object.metadata?.name ?? '?',
-          namespace: knownKind(object.kind ?? '')?.namespaced === false ? undefined : target.namespace,
-        }))
-      : undefined;
-    const view = await snapshotView(options, target.namespace, [
-      ...workloadKinds,
-      ...(manifestRefs ?? []).map((ref) => ref.kind),
-    ]);
-    const refs: ObjectRef[] =
-      manifestRefs ??
-      workloadKinds.flatMap((kind) =>
-        view
-          .list(kind, target.namespace)
-          .map((object) => ({ kind, name: object.metadata?.name ?? '?', namespace: target.namespace })),
-      );
-    const condition = readinessCondition();
-    const notReady: unknown[] = [];
-    for (const ref of refs) {
-      const object = view.get(ref.kind, ref.name, ref.namespace);
-      const verdict = condition(object, ref, view);
-      if (verdict.ready) continue;
-      notReady.push({
-        object: describeRef(ref),
-        why: verdict.failure?.message ?? verdict.waitingFor ?? 'not ready',
-        state: object
-          ? redactObject({
-              metadata: { generation: object.metadata?.generation },
-              spec: (object as { spec?: unknown }).spec,
-              status: (object as { status?: unknown }).status,
-            })
-          : 'missing',
-      });
-    }
-    for (const pod of view.list<V1Pod>('Pod', target.namespace)) {
-      const ready = pod.status?.conditions?.find((condition) => condition.type === 'Ready')?.status === 'True';
-      if (ready || pod.status?.phase === 'Succeeded') continue;
-      notReady.push({
-        object: `Pod ${target.namespace}/${pod.metadata?.name}`,
-        why: `phase ${pod.status?.phase}`,
-        state: redactObject({ status: pod.status }),
-      });
-    }
-    await write('not-ready.yaml', notReady.length > 0 ? stringify(notReady) : '# every object is ready\n');
-  });
-
   await attempt('logs', async () => {
-    const pods = (await core.listNamespacedPod({ namespace: target.namespace })).items;
+    const pods =
+      view?.list<V1Pod>('Pod', target.namespace) ??
+      (await core.listNamespacedPod({ namespace: target.namespace })).items;
+    const reads: Promise<void>[] = [];
     for (const pod of pods) {
       const podName = pod.metadata?.name ?? '?';
       const statuses = [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])];
-      await mkdir(path.join(dir, 'logs', podName), { recursive: true });
       for (const status of statuses) {
-        await attempt(`logs of ${podName}/${status.name}`, async () => {
-          if (status.state?.running || status.state?.terminated) {
-            await write(
-              path.join('logs', podName, `${status.name}.log`),
-              await podLogs(target.namespace, podName, { container: status.name, options }),
-            );
-          }
-          if (status.restartCount > 0 || status.lastState?.terminated) {
-            const previous = await podLogs(target.namespace, podName, {
-              container: status.name,
-              previous: true,
-              options,
-            });
-            await write(path.join('logs', podName, `${status.name}.previous.log`), previous);
-          }
-        });
+        const base = path.join('logs', podName, status.name);
+        if (status.state?.running || status.state?.terminated) {
+          reads.push(
+            attempt(`log of ${podName}/${status.name}`, async () =>
+              put(`${base}.log`, await podLogs(target.namespace, podName, { container: status.name, options })),
+            ),
+          );
+        }
+        if (status.restartCount > 0 || status.lastState?.terminated) {
+          reads.push(
+            attempt(`previous log of ${podName}/${status.name}`, async () =>
+              put(
+                `${base}.previous.log`,
+                await podLogs(target.namespace, podName, { container: status.name, previous: true, options }),
+              ),
+            ),
+          );
+        }
       }
     }
+    await Promise.all(reads);
   });
 
-  if (errors.length > 0) await write('collection-errors.txt', `${errors.join('\n')}\n`);
-  return dir;
+  if (errors.length > 0) put('collection-errors.txt', `${errors.join('\n')}\n`);
+  return files;
 }
 
 /** A copy with Secret data dropped and env values / fields whose names look secret blanked. */

@@ -23,13 +23,68 @@ export async function readReleaseManifest(
     });
     const data = secret.data?.release;
     if (!data) return undefined;
-    let bytes = Buffer.from(Buffer.from(data, 'base64').toString('utf8'), 'base64');
-    if (bytes[0] === 0x1f && bytes[1] === 0x8b) bytes = gunzipSync(bytes);
-    const release = JSON.parse(bytes.toString('utf8')) as { manifest?: string };
+    const release = decodeRelease(data) as { manifest?: string };
     return release.manifest;
   } catch {
     return undefined;
   }
+}
+
+/** One revision of a release as helm's storage keeps it (only the fields safe to show: no values, no notes). */
+export interface ReleaseRecord {
+  readonly revision: number;
+  readonly status: string;
+  readonly description: string;
+  readonly updated: string;
+  readonly chart: string;
+  readonly appVersion: string | undefined;
+  readonly manifest: string;
+}
+
+/**
+ * Every revision of a release from helm's storage Secrets (one API call), oldest first; [] when helm keeps its
+ * releases elsewhere. The user-supplied values (which may hold secrets) are never read out.
+ */
+export async function readReleaseRecords(
+  options: RunOptions,
+  namespace: string,
+  releaseName: string,
+): Promise<ReleaseRecord[]> {
+  const secrets = await kubeClients(options).core.listNamespacedSecret({
+    namespace,
+    labelSelector: `owner=helm,name=${releaseName}`,
+  });
+  const records: ReleaseRecord[] = [];
+  for (const secret of secrets.items) {
+    const data = secret.data?.release;
+    if (!data) continue;
+    try {
+      const raw = decodeRelease(data) as {
+        version?: number;
+        manifest?: string;
+        info?: { status?: string; description?: string; last_deployed?: string };
+        chart?: { metadata?: { name?: string; version?: string; appVersion?: string } };
+      };
+      records.push({
+        revision: raw.version ?? 0,
+        status: raw.info?.status ?? '?',
+        description: raw.info?.description ?? '',
+        updated: raw.info?.last_deployed ?? '',
+        chart: `${raw.chart?.metadata?.name ?? '?'}-${raw.chart?.metadata?.version ?? '?'}`,
+        appVersion: raw.chart?.metadata?.appVersion,
+        manifest: raw.manifest ?? '',
+      });
+    } catch {
+      // not a release record we understand
+    }
+  }
+  return records.sort((a, b) => a.revision - b.revision);
+}
+
+function decodeRelease(data: string): unknown {
+  let bytes = Buffer.from(Buffer.from(data, 'base64').toString('utf8'), 'base64');
+  if (bytes[0] === 0x1f && bytes[1] === 0x8b) bytes = gunzipSync(bytes);
+  return JSON.parse(bytes.toString('utf8'));
 }
 
 /** The objects of a manifest (multi-document YAML), skipping empty documents and List wrappers unrolled. */
