@@ -11,7 +11,10 @@ import {
   managedByValue,
   runIdLabel,
 } from '../../testsupport/cluster/job-namespace.ts';
-import { ChartTestwareError, HelmTestAdaptor, type HelmTestResult, loadOptions } from '../../testsupport/index.ts';
+// Direct imports (not index.ts, which pulls in Jest): bench/tango-base.ts uses this class outside Jest.
+import { loadOptions } from '../../testsupport/config/options.ts';
+import { ChartTestwareError } from '../../testsupport/errors.ts';
+import { HelmTestAdaptor, type HelmTestResult } from '../../testsupport/helm/helm-test-adaptor.ts';
 import { apiStatus, type KubeClients, kubeClients } from '../../testsupport/kube/kube-clients.ts';
 
 /** A tango-base release did not reach the state a test waits for; the message carries the pods' state. */

@@ -11,6 +11,7 @@ import type {
   V1PodSpec,
   V1Service,
   V1StatefulSet,
+  V1StorageClass,
 } from '@kubernetes/client-node';
 import { ChartRenderError, HelmChart, mark } from '../../testsupport/index.ts';
 
@@ -164,21 +165,43 @@ mark('no_deploy').describe('charts/tango-base rendered', () => {
     expect(probe?.timeoutSeconds).toBeGreaterThanOrEqual(4);
   });
 
-  test('storage: PV with reclaim Delete, explicit mode, access and class; the PVC names class and volume', () => {
+  test('storage: PV with reclaim Delete, explicit mode and access, reserved for the claim by a WaitForFirstConsumer class', () => {
     const pv = chart.get<V1PersistentVolume>('PersistentVolume');
     const pvc = chart.get<V1PersistentVolumeClaim>('PersistentVolumeClaim');
+    const sc = chart.get<V1StorageClass>('StorageClass');
+    expect(sc).toMatchObject({
+      provisioner: 'kubernetes.io/no-provisioner',
+      volumeBindingMode: 'WaitForFirstConsumer',
+      reclaimPolicy: 'Delete',
+    });
     expect(pv.spec).toMatchObject({
       persistentVolumeReclaimPolicy: 'Delete',
       volumeMode: 'Filesystem',
       accessModes: ['ReadWriteOnce'],
-      storageClassName: 'standard',
+      storageClassName: sc.metadata?.name,
+      claimRef: { namespace, name: pvc.metadata?.name },
     });
-    expect(pvc.spec).toMatchObject({ storageClassName: 'standard', volumeName: pv.metadata?.name });
+    // A claim naming its volume would be "immediate" for the scheduler, defeating WaitForFirstConsumer.
+    expect(pvc.spec?.volumeName).toBeUndefined();
+    expect(pvc.spec).toMatchObject({ storageClassName: sc.metadata?.name, volumeMode: 'Filesystem' });
     const db = chart.get<V1StatefulSet>('StatefulSet', `tangodb-tango-base-${release}`);
     expect(db.spec?.template.spec?.volumes).toContainEqual({
       name: 'data',
       persistentVolumeClaim: { claimName: pvc.metadata?.name },
     });
+  });
+
+  test('storage with a named class (standard): no class of its own, the PVC names class and volume', async () => {
+    const named = await HelmChart.render(chartDir, {
+      releaseName: release,
+      namespace,
+      values: { tangodb: { pv: { storageClassName: 'standard' } } },
+    });
+    expect(named.ofKind('StorageClass')).toEqual([]);
+    const pv = named.get<V1PersistentVolume>('PersistentVolume');
+    const pvc = named.get<V1PersistentVolumeClaim>('PersistentVolumeClaim');
+    expect(pv.spec?.storageClassName).toBe('standard');
+    expect(pvc.spec).toMatchObject({ storageClassName: 'standard', volumeName: pv.metadata?.name });
   });
 
   test('helm test pods run to completion and are named ...-test', () => {
