@@ -95,7 +95,7 @@ export const pvcStorageClass: PolicyCheck = {
 export const pvcVolumeName: PolicyCheck = {
   id: 'pvc-volume-name',
   severity: 'error',
-  rule: 'When a chart defines PersistentVolumes, its PersistentVolumeClaims bind to one by volumeName.',
+  rule: "When a chart defines PersistentVolumes, its claims bind to one by volumeName (or a PV's claimRef names the claim).",
   section,
   needs: ['render'],
   run(context) {
@@ -107,12 +107,20 @@ export const pvcVolumeName: PolicyCheck = {
       if (volumes.length === 0) continue;
       const names = new Set(volumes.map((pv) => pv.name));
       const volumeName = textAt(pvc.object, 'spec', 'volumeName');
+      // A PV whose claimRef names this claim binds it just as explicitly, from the volume's side (which also
+      // works with volumeBindingMode WaitForFirstConsumer).
+      const claimedBy = volumes.find(
+        (pv) =>
+          textAt(pv.object, 'spec', 'claimRef', 'name') === pvc.name &&
+          [undefined, context.namespace].includes(textAt(pv.object, 'spec', 'claimRef', 'namespace')),
+      );
+      if (volumeName === undefined && claimedBy) continue;
       if (volumeName === undefined) {
         findings.push(
           findingAt(
             pvc,
-            `the chart defines PersistentVolume(s) ${[...names].join(', ')} but this claim sets no volumeName`,
-            'set spec.volumeName to the PersistentVolume this claim is for',
+            `the chart defines PersistentVolume(s) ${[...names].join(', ')} but this claim sets no volumeName and no PV's claimRef names it`,
+            'set spec.volumeName to the PersistentVolume this claim is for (or spec.claimRef on that PersistentVolume)',
           ),
         );
       } else if (!names.has(volumeName) && volumes.some((pv) => pv.template === pvc.template)) {
