@@ -155,6 +155,25 @@ mark('no_deploy').describe('HelmTestAdaptor', () => {
         expect(await readdir(path.join(chartDir, 'charts'))).toEqual(['dependency-child-0.1.0.tgz']);
         const after = await HelmChart.render(chartDir, { helm });
         expect(after.named('release-from-dependency')).toHaveLength(1);
+        expect(after.fromTemplate('charts/dependency-child/templates/dep.yaml')).toHaveLength(1);
+        expect(after.templateFiles).toContain('needs-dependency/charts/dependency-child/templates/dep.yaml');
+      });
+
+      test('packaged dependencies under aliases: their templates are known, the one switched off renders empty', async () => {
+        const root = await mkdtemp(path.join(work, 'deps-aliased-'));
+        await cp(fixture('aliased-dependency'), path.join(root, 'aliased-dependency'), { recursive: true });
+        await cp(fixture('dependency-child'), path.join(root, 'dependency-child'), { recursive: true });
+        const chartDir = path.join(root, 'aliased-dependency');
+        await helm.dependencyBuild(chartDir);
+
+        const chart = await HelmChart.render(chartDir, { helm });
+        expect(chart.fromTemplate('charts/first/templates/dep.yaml').map((doc) => doc.object.metadata?.name)).toEqual([
+          'release-from-dependency',
+        ]);
+        expect(chart.fromTemplate('charts/second/templates/dep.yaml')).toEqual([]);
+        expect(chart.emptyTemplates).toEqual(['aliased-dependency/charts/second/templates/dep.yaml']);
+        const both = await HelmChart.render(chartDir, { helm, values: { second: { enabled: true } } });
+        expect(both.emptyTemplates).toEqual([]);
       });
 
       test("a dependency that cannot be found fails with helm's reason", async () => {

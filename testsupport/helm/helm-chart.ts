@@ -27,6 +27,7 @@ import type {
 } from '@kubernetes/client-node';
 import { JSONPath } from 'jsonpath-plus';
 import { parseAllDocuments, parse as parseYaml, stringify as stringifyYaml } from 'yaml';
+import { readChartArchive } from './chart-archive.ts';
 import { chartContentHash } from './chart-content-hash.ts';
 import { ChartNotFoundError, ChartRenderError, DocumentNotFoundError, UnknownTemplateError } from './chart-errors.ts';
 import { resolveHelmBinary } from './helm-binary.ts';
@@ -165,7 +166,7 @@ export class HelmChart {
     const metadata = readChartMetadata(directory, chartDir);
     const { helm: givenHelm, ...renderOptions } = options;
     const helm = givenHelm ?? new HelmTestAdaptor(await resolveHelmBinary());
-    const templateFiles = listTemplateFiles(directory, metadata.name);
+    const templateFiles = listTemplateFiles(directory, metadata);
     const useCache = options.cache ?? true;
 
     const values = toArray(options.values);
@@ -361,24 +362,48 @@ function parseManifest(manifest: string, chartDir: string): CachedRender['docume
   return documents;
 }
 
-/** The template files helm renders into manifests: templates/** minus partials (_*) and NOTES.txt, subcharts too. */
-function listTemplateFiles(directory: string, chartName: string): string[] {
+/**
+ * The template files helm renders into manifests: templates/** minus partials (_*) and NOTES.txt, for the chart
+ * and its subcharts (unpacked directories and .tgz archives under charts/, named by their alias when they have one).
+ */
+function listTemplateFiles(directory: string, metadata: ChartMetadata): string[] {
   const files: string[] = [];
+  const isTemplate = (file: string) => {
+    const base = file.split('/').pop() ?? '';
+    return !base.startsWith('_') && base !== 'NOTES.txt';
+  };
   const walk = (dir: string, shown: string): void => {
     if (!existsSync(dir)) return;
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      if (entry.isDirectory()) walk(path.join(dir, entry.name), `${shown}/${entry.name}`);
-      else if (!entry.name.startsWith('_') && entry.name !== 'NOTES.txt') files.push(`${shown}/${entry.name}`);
+      if (statSync(path.join(dir, entry.name)).isDirectory())
+        walk(path.join(dir, entry.name), `${shown}/${entry.name}`);
+      else if (isTemplate(entry.name)) files.push(`${shown}/${entry.name}`);
     }
   };
-  walk(path.join(directory, 'templates'), `${chartName}/templates`);
+  walk(path.join(directory, 'templates'), `${metadata.name}/templates`);
+  // A dependency renders under its alias (once per alias) when Chart.yaml gives one.
+  const renderedNames = (name: string): string[] => {
+    const uses = (metadata.dependencies ?? []).filter((dependency) => dependency.name === name);
+    return uses.length === 0 ? [name] : uses.map((dependency) => dependency.alias ?? dependency.name);
+  };
   const subcharts = path.join(directory, 'charts');
   if (existsSync(subcharts)) {
-    for (const entry of readdirSync(subcharts, { withFileTypes: true })) {
-      const sub = path.join(subcharts, entry.name);
-      if (entry.isDirectory() && existsSync(path.join(sub, 'Chart.yaml')) && statSync(sub).isDirectory()) {
-        const subName = readChartMetadata(sub).name;
-        for (const file of listTemplateFiles(sub, subName)) files.push(`${chartName}/charts/${file}`);
+    for (const entry of readdirSync(subcharts)) {
+      const sub = path.join(subcharts, entry);
+      if (statSync(sub).isDirectory() && existsSync(path.join(sub, 'Chart.yaml'))) {
+        const subMetadata = readChartMetadata(sub);
+        for (const alias of renderedNames(subMetadata.name)) {
+          for (const file of listTemplateFiles(sub, { ...subMetadata, name: alias })) {
+            files.push(`${metadata.name}/charts/${file}`);
+          }
+        }
+      } else if (entry.endsWith('.tgz')) {
+        const archive = readChartArchive(sub);
+        if (!archive) continue;
+        const templates = archive.files.filter((file) => file.startsWith('templates/') && isTemplate(file));
+        for (const alias of renderedNames(archive.name)) {
+          for (const file of templates) files.push(`${metadata.name}/charts/${alias}/${file}`);
+        }
       }
     }
   }
