@@ -17,7 +17,8 @@ export interface ImageValueOverride {
 
 const registryMarker = (n: number): string => `reg${n}.policy.invalid`;
 const repositoryMarker = (n: number): string => `policy/img${n}`;
-const tagMarker = (n: number): string => `99.${n}.0-policy`;
+// A plain SemVer version, so that a values.schema.json with a version pattern still accepts it.
+const tagMarker = (n: number): string => `99.${n}.0`;
 
 /**
  * Finds the image values in a values tree by their shape, not by knowing the chart: maps under an image-like key
