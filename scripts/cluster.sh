@@ -38,7 +38,8 @@ start() {
   [ -n "$(supervisor_pid "$name")" ] && return 0
   mkdir -p "$RUN" "$LOGS"
   rm -f "$RUN/$name.pid" "$RUN/$name.child.pid"
-  setsid bash "$here/supervise.sh" "$name" "$RUN" "$LOGS/$name.log" -- "$@" < /dev/null > /dev/null 2>&1 &
+  # 8>&-: the cluster lock must not be inherited by the long-running processes
+  setsid bash "$here/supervise.sh" "$name" "$RUN" "$LOGS/$name.log" -- "$@" < /dev/null > /dev/null 2>&1 8>&- &
   local i
   for i in $(seq 50); do
     [ -n "$(supervisor_pid "$name")" ] && return 0
