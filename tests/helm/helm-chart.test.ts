@@ -290,15 +290,16 @@ mark('no_deploy').describe('HelmChart', () => {
       await rename(path.join(root, 'umbrella', 'charts', 'child'), path.join(root, 'child'));
       await symlink(path.join(root, 'child'), path.join(root, 'umbrella', 'charts', 'child'));
       const chartDir = path.join(root, 'umbrella');
+      const nonce = randomUUID();
       const before = await HelmChart.render(chartDir);
       expect(before.get<V1ConfigMap>('ConfigMap', 'release-child').data?.greeting).toBe('hello from the parent');
       await writeFile(
         path.join(root, 'child', 'templates', 'child.yaml'),
-        'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-child\ndata:\n  changed: "yes"\n',
+        `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-child\ndata:\n  changed: "${nonce}"\n`,
       );
       const after = await HelmChart.render(chartDir);
       expect(after.cached).toBe(false);
-      expect(after.get<V1ConfigMap>('ConfigMap', 'release-child').data).toEqual({ changed: 'yes' });
+      expect(after.get<V1ConfigMap>('ConfigMap', 'release-child').data).toEqual({ changed: nonce });
     });
 
     test('cache: false always runs helm', async () => {
