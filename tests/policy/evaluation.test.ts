@@ -3,7 +3,13 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from '@jest/globals';
-import { evaluateChartPolicy, mark, type PolicyCheck, PolicyInputError } from '../../testsupport/index.ts';
+import {
+  evaluateChartPolicy,
+  mark,
+  type PolicyCheck,
+  PolicyInputError,
+  policyCatalogue,
+} from '../../testsupport/index.ts';
 import { fixtureChart } from './policy-fixtures.ts';
 
 function tempChart(files: Record<string, string>): string {
@@ -105,6 +111,21 @@ mark('no_deploy').describe('policy evaluation', () => {
         ]),
       );
       expect(seen.some((entry) => entry.startsWith('List/'))).toBe(false);
+    },
+    60_000,
+  );
+
+  mark('no_deploy').test(
+    'a NodePort Service is not flagged when the values of the test ask for NodePort',
+    async () => {
+      const only = policyCatalogue.filter((check) => check.id === 'service-type-clusterip');
+      const byDefault = await evaluateChartPolicy(fixtureChart('bad-objects'), { checks: only });
+      expect(byDefault.results[0]?.findings).toHaveLength(1);
+      const asked = await evaluateChartPolicy(fixtureChart('bad-objects'), {
+        checks: only,
+        values: { service: { type: 'NodePort' } },
+      });
+      expect(asked.results[0]?.status).toBe('passed');
     },
     60_000,
   );
