@@ -38,6 +38,7 @@ export class ResourceWatch<T extends KubernetesObject = KubernetesObject> {
   #timer: NodeJS.Timeout | undefined;
   #failedOpens = 0;
   #polling = false;
+  #opens = 0;
 
   constructor(
     config: KubeConfig,
@@ -66,6 +67,11 @@ export class ResourceWatch<T extends KubernetesObject = KubernetesObject> {
 
   get(name: string, namespace?: string): T | undefined {
     return this.#cache.get(`${namespace ?? this.query.namespace ?? ''}/${name}`);
+  }
+
+  /** How many times a watch connection was opened (more than 1: it dropped and was resumed or re-listed). */
+  get watchesOpened(): number {
+    return this.#opens;
   }
 
   /** True while the watch is not available and the list is polled instead. */
@@ -115,6 +121,7 @@ export class ResourceWatch<T extends KubernetesObject = KubernetesObject> {
     }
     let opened = false;
     let gone = false;
+    this.#opens += 1;
     const path = collectionPath(this.query.kind, this.query.namespace);
     new Watch(this.#config)
       .watch(
