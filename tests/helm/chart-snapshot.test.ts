@@ -89,7 +89,7 @@ test('echo-server renders as before', async () => {
       );
       expect(existsSync(snapFile())).toBe(false);
 
-      const written = await jest();
+      const written = await jest('--ci=false');
       expect(written.exitCode).toBe(0);
       expect(written.all).toMatch(/1 snapshot written/);
       expect(await readFile(snapFile(), 'utf8')).toContain('replicas: 1');
