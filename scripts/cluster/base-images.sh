@@ -41,7 +41,7 @@ ensure() {
     find "$cache" -maxdepth 1 -name "$name-*.tar" ! -name "$name-$hash.tar" -delete
   fi
   if [ "$(cat "$imported/$name" 2>/dev/null)" != "$hash" ] ||
-    ! ctr --address "$CT_CONTAINERD_SOCK" -n k8s.io images ls -q | grep -qxF "$ref"; then
+    ! grep -qxF "$ref" <<< "$(ctr --address "$CT_CONTAINERD_SOCK" -n k8s.io images ls -q)"; then
     ctr --address "$CT_CONTAINERD_SOCK" -n k8s.io images import "$tar" >/dev/null ||
       die "ctr images import $tar failed"
     echo "$hash" > "$imported/$name"
