@@ -20,6 +20,11 @@ export interface RawCommandResult {
 export interface HostBackend {
   /** The URI naming this host in messages (no secrets in it). */
   readonly uri: string;
+  /**
+   * Where the target's file system appears to the commands this backend runs: '' (the default) when they run
+   * inside it; `/proc/1/root` for a debug container that shares the target's process namespace.
+   */
+  readonly rootPrefix?: string;
   run(argv: readonly string[], options: CommandOptions): Promise<RawCommandResult>;
   close(): Promise<void>;
 }

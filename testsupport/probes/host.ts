@@ -1,6 +1,7 @@
 import { CommandResult } from './command-result.ts';
 import { type FileState, probeFile } from './file-state.ts';
 import type { CommandOptions, HostBackend } from './host-backend.ts';
+import { KubeDebugBackend } from './kube-debug-backend.ts';
 import { KubeExecBackend } from './kube-exec-backend.ts';
 import { LocalBackend } from './local-backend.ts';
 import { type PackageState, probePackage } from './package-state.ts';
@@ -38,7 +39,13 @@ export interface Host extends AsyncDisposable {
 }
 
 /** For ssh:// hosts: credentials and the host-key policy. kube:// hosts use the run's kubeconfig. */
-export type HostOptions = Partial<Omit<SshOptions, 'host' | 'port' | 'username'>>;
+export interface HostOptions extends Partial<Omit<SshOptions, 'host' | 'port' | 'username'>> {
+  /**
+   * kube:// only: probe from an ephemeral debug container of this image (with a shell and coreutils or busybox)
+   * that shares the target's process namespace, for images without a shell or tools.
+   */
+  readonly debugImage?: string;
+}
 
 /**
  * Opens a host by URI:
@@ -67,7 +74,9 @@ function backendFor(uri: string, options: HostOptions): HostBackend {
       if (!namespace || !pod || pod.includes('/')) {
         throw new TypeError(`host "${uri}": expected kube://<namespace>/<pod>[?container=<name>]`);
       }
-      return new KubeExecBackend({ namespace, pod, container: url.searchParams.get('container') ?? undefined });
+      const container = url.searchParams.get('container') ?? undefined;
+      if (options.debugImage) return new KubeDebugBackend({ namespace, pod, container, image: options.debugImage });
+      return new KubeExecBackend({ namespace, pod, container });
     }
     case 'ssh:': {
       if (!url.username) throw new TypeError(`host "${uri}": expected ssh://<user>@<address>[:port]`);
@@ -96,6 +105,10 @@ class ProbedHost implements Host, ProbeContext {
 
   get uri(): string {
     return this.#backend.uri;
+  }
+
+  path(path: string): string {
+    return `${this.#backend.rootPrefix ?? ''}${path}`;
   }
 
   async run(argv: readonly string[], options: CommandOptions = {}): Promise<CommandResult> {
@@ -170,7 +183,7 @@ class ProbedHost implements Host, ProbeContext {
         : `${error.found}; the image has no shell (sh) either: it looks shell-less (distroless or scratch), so probes that run programs in it cannot work`,
       hint: hasShell
         ? `install \`${argv[0]}\` in the image (probes need coreutils or busybox: stat, tail, cat, ls, sha256sum)`
-        : 'probe it from a sidecar or an ephemeral debug container that shares its process namespace (kubectl debug --target), or probe the socket from another pod',
+        : 'probe it from an ephemeral debug container: host(uri, { debugImage: "<an image with busybox>" })',
       cause: error,
     });
   }

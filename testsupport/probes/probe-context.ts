@@ -4,5 +4,7 @@ import type { CommandOptions } from './host-backend.ts';
 /** What a probe module needs from its host: a name for messages and a way to run argv. */
 export interface ProbeContext {
   readonly uri: string;
+  /** The path under which the commands see the target's `path` (see HostBackend.rootPrefix). */
+  path(path: string): string;
   run(argv: readonly string[], options?: CommandOptions): Promise<CommandResult>;
 }

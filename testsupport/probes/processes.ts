@@ -22,15 +22,12 @@ export async function listProcesses(context: ProbeContext): Promise<ProcessInfo[
     });
   }
   const pids = listing.stdout.split('\n').filter((name) => /^\d+$/.test(name));
-  const files = [
-    '/etc/passwd',
-    '/etc/group',
-    ...pids.flatMap((pid) => [`/proc/${pid}/status`, `/proc/${pid}/cmdline`]),
-  ];
+  const [passwd, group] = [context.path('/etc/passwd'), context.path('/etc/group')];
+  const files = [passwd, group, ...pids.flatMap((pid) => [`/proc/${pid}/status`, `/proc/${pid}/cmdline`])];
   // Processes may end between the two commands: tail then skips their files, and so do we.
   const contents = splitTailOutput((await context.run(['tail', '-n', '+1', '--', ...files])).stdout, files);
-  const users = new Map(parsePasswd(contents.get('/etc/passwd') ?? '').map((entry) => [entry.uid, entry.name]));
-  const groups = new Map(parseGroup(contents.get('/etc/group') ?? '').map((entry) => [entry.gid, entry.name]));
+  const users = new Map(parsePasswd(contents.get(passwd) ?? '').map((entry) => [entry.uid, entry.name]));
+  const groups = new Map(parseGroup(contents.get(group) ?? '').map((entry) => [entry.gid, entry.name]));
   const processes: ProcessInfo[] = [];
   for (const pid of pids) {
     const status = parseProcStatus(contents.get(`/proc/${pid}/status`) ?? '');

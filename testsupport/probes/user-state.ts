@@ -31,15 +31,15 @@ async function readAccounts(
   context: ProbeContext,
   probe: string,
 ): Promise<{ users: PasswdEntry[]; groups: GroupEntry[] }> {
-  const files = ['/etc/passwd', '/etc/group'];
-  const result = await context.run(['tail', '-n', '+1', '--', ...files]);
-  const contents = splitTailOutput(result.stdout, files);
-  if (!contents.has('/etc/passwd')) {
+  const [passwd, group] = [context.path('/etc/passwd'), context.path('/etc/group')];
+  const result = await context.run(['tail', '-n', '+1', '--', passwd, group]);
+  const contents = splitTailOutput(result.stdout, [passwd, group]);
+  if (!contents.has(passwd)) {
     throw new ProbeError({ host: context.uri, probe, found: `cannot read /etc/passwd: ${result.stderr.trim()}` });
   }
   return {
-    users: parsePasswd(contents.get('/etc/passwd') ?? ''),
-    groups: parseGroup(contents.get('/etc/group') ?? ''),
+    users: parsePasswd(contents.get(passwd) ?? ''),
+    groups: parseGroup(contents.get(group) ?? ''),
   };
 }
 
