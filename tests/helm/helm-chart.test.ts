@@ -302,6 +302,23 @@ mark('no_deploy').describe('HelmChart', () => {
       expect(after.get<V1ConfigMap>('ConfigMap', 'release-child').data).toEqual({ changed: nonce });
     });
 
+    test('overlapping renders of the same chart share one helm call', async () => {
+      class CountingHelm extends HelmTestAdaptor {
+        calls = 0;
+        override async template(...args: Parameters<HelmTestAdaptor['template']>): Promise<string> {
+          this.calls++;
+          return super.template(...args);
+        }
+      }
+      const helm = new CountingHelm((await HelmTestAdaptor.create()).binary);
+      const values = { nonce: randomUUID() };
+      const charts = await Promise.all(
+        Array.from({ length: 5 }, () => HelmChart.render(path.join(work, 'chart'), { values, helm })),
+      );
+      expect(helm.calls).toBe(1);
+      for (const chart of charts) expect(chart.documents).toBe(charts[0]?.documents);
+    });
+
     test('cache: false always runs helm', async () => {
       const values = { nonce: randomUUID() };
       await HelmChart.render(path.join(work, 'chart'), { values });

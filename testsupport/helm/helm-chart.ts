@@ -37,6 +37,8 @@ import { LabelSelector } from './label-selector.ts';
 import { type CachedRender, type CacheHit, readRender, writeRender } from './render-cache.ts';
 import type { RenderedDocument } from './rendered-document.ts';
 
+const inFlight = new Map<string, Promise<CachedRender>>();
+
 /** Kinds whose client-node model type `ofKind('Kind')` knows without a type argument. */
 export interface KnownKinds {
   ConfigMap: V1ConfigMap;
@@ -188,29 +190,47 @@ export class HelmChart {
       }
     }
 
-    let manifest: string;
-    try {
-      manifest = await helm.template(directory, {
-        releaseName: options.releaseName ?? 'release',
-        namespace: options.namespace ?? 'default',
-        kubeVersion: options.kubeVersion,
-        apiVersions: options.apiVersions,
-        includeCrds: options.includeCrds,
-        skipTests: options.skipTests,
-        isUpgrade: options.isUpgrade,
-        values,
-        valuesFiles,
-        timeout: options.timeout ?? 120_000,
-      });
-    } catch (error) {
-      if (error instanceof HelmCommandError && error.exitCode !== undefined) {
-        throw new ChartRenderError(chartDir, error.helmMessage, { cause: error });
+    const runHelm = async (): Promise<CachedRender> => {
+      let manifest: string;
+      try {
+        manifest = await helm.template(directory, {
+          releaseName: options.releaseName ?? 'release',
+          namespace: options.namespace ?? 'default',
+          kubeVersion: options.kubeVersion,
+          apiVersions: options.apiVersions,
+          includeCrds: options.includeCrds,
+          skipTests: options.skipTests,
+          isUpgrade: options.isUpgrade,
+          values,
+          valuesFiles,
+          timeout: options.timeout ?? 120_000,
+        });
+      } catch (error) {
+        if (error instanceof HelmCommandError && error.exitCode !== undefined) {
+          throw new ChartRenderError(chartDir, error.helmMessage, { cause: error });
+        }
+        throw error;
       }
-      throw error;
+      const parsed = { manifest, documents: parseManifest(manifest, chartDir) };
+      return key ? writeRender(key, parsed, true) : parsed;
+    };
+    // Renders of the same key that overlap (e.g. Promise.all over tests) share one helm call.
+    let render: Promise<CachedRender>;
+    if (key) {
+      const running = inFlight.get(key);
+      render = running ?? runHelm().finally(() => inFlight.delete(key));
+      if (!running) inFlight.set(key, render);
+    } else {
+      render = runHelm();
     }
-    const parsed = { manifest, documents: parseManifest(manifest, chartDir) };
-    const render = key ? await writeRender(key, parsed, true) : parsed;
-    return new HelmChart({ directory, metadata, render, templateFiles, cached: false, options: renderOptions });
+    return new HelmChart({
+      directory,
+      metadata,
+      render: await render,
+      templateFiles,
+      cached: false,
+      options: renderOptions,
+    });
   }
 
   /** Templates that produced at least one document, as helm names them. */
