@@ -1,4 +1,5 @@
 // no_deploy tests of the echo-server chart: rendered with helm, no cluster needed.
+import { readFile } from 'node:fs/promises';
 import { beforeAll, expect, test } from '@jest/globals';
 import { ChartRenderError, HelmChart, HelmTestAdaptor, LabelSelector, mark } from '../../testsupport/index.ts';
 
@@ -47,6 +48,12 @@ mark('no_deploy').describe('echo-server chart', () => {
       'registry.example:5000/team/echo:2.0.1',
     ]);
     expect(custom.jsonPath('$..containers[*].imagePullPolicy')).toEqual(['Always', 'Always', 'Always']);
+  });
+
+  test('the default image is the one the project builds (images/echo-server/image.conf)', async () => {
+    const conf = await readFile('images/echo-server/image.conf', 'utf8');
+    const tag = /^TAG=(.+)$/m.exec(conf)?.[1]?.trim();
+    expect(chart.metadata.appVersion).toBe(tag);
   });
 
   test('every container has requests, limits and runs locked down', () => {
