@@ -15,5 +15,5 @@ mark('chart_deploy').describe('EchoServer in parallel files (a)', () => {
     process.stderr.write(
       `[parallel] file a: ${echo.namespace}/${echo.name} pid ${process.pid} ${new Date().toISOString()}\n`,
     );
-  });
+  }, 120_000);
 });

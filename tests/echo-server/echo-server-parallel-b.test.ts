@@ -15,5 +15,5 @@ mark('chart_deploy').describe('EchoServer in parallel files (b)', () => {
     process.stderr.write(
       `[parallel] file b: ${echo.namespace}/${echo.name} pid ${process.pid} ${new Date().toISOString()}\n`,
     );
-  });
+  }, 120_000);
 });

@@ -39,7 +39,7 @@ mark('chart_deploy').describe('EchoServer on the local cluster', () => {
     expect(lines.filter((l) => l === line)).toHaveLength(1);
     expect(lines).toContain(multi.replace('\n', '\\n'));
     expect(await echo.logs()).toContainLogLine(line);
-  });
+  }, 120_000);
 
   test('the pod runs without a service-account token, with limits and probes, as uid 10001', async () => {
     await using echo = await EchoServer.deploy();
@@ -60,7 +60,7 @@ mark('chart_deploy').describe('EchoServer on the local cluster', () => {
     const write = await inside.run(['touch', '/app/x']);
     expect(write.rc).not.toBe(0);
     expect(write.stderr).toContain('Read-only file system');
-  });
+  }, 120_000);
 
   test('two EchoServers in parallel each see only their own lines', async () => {
     const [a, b] = await Promise.all([EchoServer.deploy(), EchoServer.deploy()]);
@@ -75,7 +75,7 @@ mark('chart_deploy').describe('EchoServer on the local cluster', () => {
     expect(await second.logLines()).toEqual([lineB]);
     const [fa, fb] = await Promise.all([first.forward(), second.forward()]);
     expect(fa.localPort).not.toBe(fb.localPort);
-  });
+  }, 120_000);
 
   test('socket and process probes work in the echo-server image, which has no ps, ss or netstat', async () => {
     await using echo = await EchoServer.deploy();
@@ -94,7 +94,7 @@ mark('chart_deploy').describe('EchoServer on the local cluster', () => {
     expect(() => expect(closed).toBeListening()).toThrow(
       `expected socket tcp://9999 on kube://${echo.namespace}/${echo.name}?container=echo-server to be listening, but it is not; listening tcp sockets: 0.0.0.0:8080`,
     );
-  });
+  }, 120_000);
 
   test('port-forward reaches the service through its first ready endpoint, and fails readably for a missing pod', async () => {
     await using echo = await EchoServer.deploy();
@@ -112,5 +112,5 @@ mark('chart_deploy').describe('EchoServer on the local cluster', () => {
     );
     await forward.close();
     await expect(axios.get(`${forward.url}/healthz`, { timeout: 2_000 })).rejects.toThrow();
-  });
+  }, 120_000);
 });

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { mark } from '../../testsupport/index.ts';
 import { host } from '../../testsupport/probes/host.ts';
+import { parseDpkgStatus } from '../../testsupport/probes/package-state.ts';
 import { CommandFailedError, MissingProgramError, ProbeError } from '../../testsupport/probes/probe-error.ts';
 import { decodeAddress, parseProcNetInet } from '../../testsupport/probes/proc-net.ts';
 import { parseSocketSpec } from '../../testsupport/probes/socket-spec.ts';
@@ -162,6 +163,16 @@ mark('no_deploy').describe('probes on the local machine', () => {
     const stanza = statusFile.split('\n\n').find((s) => s.startsWith('Package: coreutils\n')) ?? '';
     expect(coreutils.version).toBe(/^Version: (.+)$/m.exec(stanza)?.[1]);
     expect(await local.package('surely-no-such-package')).toMatchObject({ isInstalled: false, version: undefined });
+  });
+
+  test('package: the dpkg status file says what dpkg-query says', async () => {
+    const stanzas = parseDpkgStatus(readFileSync('/var/lib/dpkg/status', 'utf8'));
+    for (const name of ['coreutils', 'libc6', 'bash']) {
+      const stanza = stanzas.find((entry) => entry.Package === name);
+      const state = await local.package(name);
+      expect([stanza?.Status, stanza?.Version]).toEqual(['install ok installed', state.version]);
+    }
+    expect(stanzas.length).toBeGreaterThan(50);
   });
 
   test('command: rc and streams; check() throws with both streams', async () => {

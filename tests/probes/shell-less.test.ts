@@ -58,7 +58,7 @@ mark('chart_deploy').describe('probes on a shell-less image', () => {
     );
     expect(message).toContain('the image has no shell (sh) either: it looks shell-less (distroless or scratch)');
     expect(message).toContain('hint: probe it from an ephemeral debug container: host(uri, { debugImage:');
-  });
+  }, 120_000);
 
   test('an ephemeral debug container probes the shell-less container: its files, processes and sockets', async () => {
     await using pod = await pausePod();
@@ -78,7 +78,7 @@ mark('chart_deploy').describe('probes on a shell-less image', () => {
     expect(noPasswd).toBeInstanceOf(ProbeError);
     expect((noPasswd as Error).message).toContain('user root on kube://');
     expect((noPasswd as Error).message).toContain('cannot read /etc/passwd');
-  });
+  }, 120_000);
 
   test('the debug backend sees the target image, not its own: echo-server users, packages and sockets', async () => {
     await using echo = await EchoServer.deploy();
@@ -92,5 +92,5 @@ mark('chart_deploy').describe('probes on a shell-less image', () => {
     expect(libc).toMatchObject({ manager: 'dpkg', isInstalled: true });
     expect(libc.version).toMatch(/^2\.36-/);
     expect(await target.package('procps')).not.toExist();
-  });
+  }, 120_000);
 });

@@ -69,7 +69,7 @@ mark('chart_deploy').describe('probes over SSH on the sshd image', () => {
     process.stderr.write(
       `[probes] SSH connect+first command ${connectMs} ms; per probe (ms) exec ${JSON.stringify(execTimes)} ssh ${JSON.stringify(sshTimes)}\n`,
     );
-  });
+  }, 120_000);
 
   test('a wrong host key is refused naming the offered and the accepted fingerprints; the opt-out connects', async () => {
     const keys = utils.generateKeyPairSync('ed25519');
@@ -89,7 +89,7 @@ mark('chart_deploy').describe('probes over SSH on the sshd image', () => {
       insecureSkipHostKeyCheck: true,
     });
     expect((await insecure.check(['echo', 'it works', "it's quoted"])).stdout).toBe("it works it's quoted\n");
-  });
+  }, 120_000);
 
   test('an unknown key fails authentication with a message that says so', async () => {
     const keys = utils.generateKeyPairSync('ed25519');
@@ -104,5 +104,5 @@ mark('chart_deploy').describe('probes over SSH on the sshd image', () => {
     expect(failure).toBeInstanceOf(HostUnreachableError);
     expect((failure as Error).message).toContain('SSH connect on ssh://tester@');
     expect((failure as Error).message).toContain('authentication failed');
-  });
+  }, 120_000);
 });

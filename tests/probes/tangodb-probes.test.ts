@@ -33,7 +33,7 @@ mark('chart_deploy').describe('probes over exec on the tangodb pod of tango-base
     expect(mysqld.args[0]).toMatch(/mysqld$/);
     const socket = await tangodb.socket('tcp://3306');
     expect(socket.listeners.every((l) => l.uid === 999)).toBe(true);
-  });
+  }, 120_000);
 
   test('file, user, group and package probes', async () => {
     const datadir = await tangodb.file('/var/lib/mysql');
@@ -74,7 +74,7 @@ mark('chart_deploy').describe('probes over exec on the tangodb pod of tango-base
       'SHOW TABLES FROM tango',
     ]);
     expect(tables.stdout.split('\n')).toContain('device');
-  });
+  }, 120_000);
 
   test('a missing file and a closed port fail with readable messages', async () => {
     const missing = await tangodb.file('/etc/mysql/no-such.cnf');
@@ -94,5 +94,5 @@ mark('chart_deploy').describe('probes over exec on the tangodb pod of tango-base
     expect(command).toBeInstanceOf(CommandFailedError);
     expect((command as Error).message).toContain('exited with code 1');
     expect((command as Error).message).toContain('stderr: cat: /etc/mysql/no-such.cnf: No such file or directory');
-  });
+  }, 120_000);
 });
