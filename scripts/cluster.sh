@@ -104,7 +104,8 @@ unmount_stale() {
   local dirs=("$CT_STATE/kubelet" "$CT_CONTAINERD_STATE" "$CT_CONTAINERD_ROOT")
   local d
   for d in "${dirs[@]}"; do
-    awk -v d="$d/" 'index($5, d) == 1 {print $5}' /proc/self/mountinfo | sort -r | while read -r m; do
+    # the kubelet bind-mounts its root directory onto itself: that mount goes too
+    awk -v d="$d" '$5 == d || index($5, d "/") == 1 {print $5}' /proc/self/mountinfo | sort -r | while read -r m; do
       umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || log "could not unmount $m"
     done
   done
