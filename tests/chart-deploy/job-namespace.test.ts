@@ -178,6 +178,23 @@ mark('chart_deploy').describe('job namespace', () => {
     expect(await exists(name)).toBe(false);
   }, 120_000);
 
+  test('--namespace-per-file gives each test file its own namespace of the run; releasing deletes them all', async () => {
+    const runId = `per-file-${suffix}`;
+    const options = runOptions(`ct-jn-pf-${suffix}`, runId, { namespacePerFile: true });
+    const first = await ensureJobNamespace(options, path.join(projectRoot, 'tests', 'a', 'first.test.ts'));
+    const second = await ensureJobNamespace(options, path.join(projectRoot, 'tests', 'b', 'Second_One.test.ts'));
+    created.add(first);
+    created.add(second);
+    expect(first).toMatch(new RegExp(`^ct-jn-pf-${suffix}-first-[0-9a-f]{6}$`));
+    expect(second).toMatch(new RegExp(`^ct-jn-pf-${suffix}-second-one-[0-9a-f]{6}$`));
+    for (const name of [first, second]) {
+      expect((await core().readNamespace({ name })).metadata?.labels?.[runIdLabel]).toBe(runId);
+    }
+    await releaseRunNamespaces(options, { failed: false });
+    expect(await exists(first)).toBe(false);
+    expect(await exists(second)).toBe(false);
+  }, 120_000);
+
   test('releasing a run also deletes the PersistentVolumes bound to claims in its namespaces', async () => {
     const name = `ct-jn-pv-${suffix}`;
     const options = runOptions(name, `pv-${suffix}`);
