@@ -1,4 +1,4 @@
-import { describe, test } from '@jest/globals';
+import type { describe, test } from '@jest/globals';
 import { loadOptions } from '../config/options.ts';
 import { MarkerError } from './marker-expression.ts';
 import { testContextSlot } from './test-context.ts';
@@ -38,8 +38,22 @@ export function mark(...markers: string[]): Marked {
     }
   };
   return {
-    describe: (name, fn) => withMarkers(() => describe(name, fn)),
-    test: (name, fn, timeout) => withMarkers(() => test(name, fn, timeout)),
-    it: (name, fn, timeout) => withMarkers(() => test(name, fn, timeout)),
+    describe: (name, fn) => withMarkers(() => jestGlobals().describe(name, fn)),
+    test: (name, fn, timeout) => withMarkers(() => jestGlobals().test(name, fn, timeout)),
+    it: (name, fn, timeout) => withMarkers(() => jestGlobals().test(name, fn, timeout)),
   };
+}
+
+/**
+ * Jest's own describe/test, taken from the globals Jest injects rather than imported from @jest/globals, which
+ * throws when loaded outside Jest and would make the public entry point unusable from plain scripts.
+ */
+function jestGlobals(): { describe: typeof describe; test: typeof test } {
+  const globals = globalThis as unknown as Partial<{ describe: typeof describe; test: typeof test }>;
+  if (!globals.describe || !globals.test) {
+    throw new MarkerError('mark(...).describe/test can only be used inside a Jest test file', {
+      hint: 'run the file with `npm test`, and keep injectGlobals on in the Jest config',
+    });
+  }
+  return { describe: globals.describe, test: globals.test };
 }
