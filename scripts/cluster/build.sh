@@ -38,13 +38,15 @@ build() {
   local tmp="$out.tmp.$$"
   rm -rf "$tmp"; mkdir -p "$tmp"
   log "building $name $version from the Go module proxy ($(go version | awk '{print $3}'), cache $CT_CACHE/go); a cold build takes minutes"
-  local start end
+  local start end warm=false
+  # whether the Go build cache already held compiled packages (then the duration is not a cold build)
+  if [ -n "$(find "$GOCACHE" -mindepth 2 -maxdepth 2 -type f -print -quit 2>/dev/null)" ]; then warm=true; fi
   start=$(date +%s)
   (cd "$dir" && go mod download && go build -trimpath -ldflags "$ldflags" -o "$tmp/" "$@") >&2 ||
     die "go build of $name in $dir failed (see the compiler output above); the module caches are in $CT_CACHE/go"
   end=$(date +%s)
-  printf '{"component":"%s","version":"%s","seconds":%d,"go":"%s","built":"%s"}\n' \
-    "$name" "$version" "$((end - start))" "$(go env GOVERSION)" "$(date -u +%FT%TZ)" > "$tmp/build.json"
+  printf '{"component":"%s","version":"%s","seconds":%d,"goCacheWarm":%s,"go":"%s","built":"%s"}\n' \
+    "$name" "$version" "$((end - start))" "$warm" "$(go env GOVERSION)" "$(date -u +%FT%TZ)" > "$tmp/build.json"
   rm -rf "$out"; mv "$tmp" "$out"
   exec 9>&-
   log "built $name in $((end - start)) s: $out"
