@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { Agent } from 'node:http';
 import path from 'node:path';
 import type { V1Pod, V1Service } from '@kubernetes/client-node';
@@ -58,9 +59,11 @@ export class EchoServer implements AsyncDisposable {
     this.image = image;
     this.logFormat = logFormat;
     this.#options = options;
-    this.#failureHook = onTestFailure(async () => {
-      const logs = await this.logs().catch((error: unknown) => `(cannot read: ${(error as Error).message})`);
-      process.stderr.write(`[chart-testware] echo server ${namespace}/${name} log at the failure:\n${logs}\n`);
+    // A failing test keeps the server's log next to its other diagnostics.
+    this.#failureHook = onTestFailure(async (test) => {
+      const logs = await this.logs().catch((error: unknown) => `(cannot read the log: ${(error as Error).message})`);
+      await mkdir(test.artifactsDir, { recursive: true });
+      await writeFile(path.join(test.artifactsDir, `echo-server-${name}.log`), logs);
     });
   }
 
@@ -115,12 +118,16 @@ export class EchoServer implements AsyncDisposable {
   }
 
   /** POSTs `line` to /echo; it is written to the pod's stdout. Resolves once the server answered 200 with it. */
-  async printToStdout(line: string, { timeout = 10_000 }: { timeout?: number } = {}): Promise<void> {
+  async printToStdout(
+    line: string,
+    { timeout = 10_000, signal }: { timeout?: number; signal?: AbortSignal } = {},
+  ): Promise<void> {
     const http = await this.#client();
     let response: { status: number; data: unknown };
     try {
       response = await http.post('/echo', line, {
         timeout,
+        ...(signal ? { signal } : {}),
         headers: { 'content-type': 'text/plain; charset=utf-8' },
         responseType: 'text',
         transformResponse: (data: unknown) => data,

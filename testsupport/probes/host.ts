@@ -80,12 +80,13 @@ function backendFor(uri: string, options: HostOptions): HostBackend {
     }
     case 'ssh:': {
       if (!url.username) throw new TypeError(`host "${uri}": expected ssh://<user>@<address>[:port]`);
+      const { debugImage: _kubeOnly, ...ssh } = options;
       return new SshBackend({
-        ...options,
+        ...ssh,
         host: url.hostname.replace(/^\[(.*)\]$/, '$1'),
         port: url.port ? Number(url.port) : 22,
         username: decodeURIComponent(url.username),
-        password: options.password ?? (url.password ? decodeURIComponent(url.password) : undefined),
+        password: ssh.password ?? (url.password ? decodeURIComponent(url.password) : undefined),
       });
     }
     case 'local:':
