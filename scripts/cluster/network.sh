@@ -11,7 +11,8 @@
 #   CT-FW-FORWARD drops every forwarded packet that would leave through the external interface (pods reach
 #                 nothing outside the host);
 #   CT-FW-INPUT   drops packets arriving on the external interface for the cluster's ports.
-# Their counters are what `cluster.sh egress-counters` reports: they stay 0 while nothing tries to get out.
+# The same rules go into ip6tables when the host has IPv6 (the API server listens on both families).
+# Their counters (IPv4 + IPv6) are what `cluster.sh egress-counters` reports: 0 while nothing tries to get out.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -19,10 +20,31 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 . "$root/scripts/cluster/common.sh"
 
 ipt() { iptables -w 10 "$@"; }
+ip6t() { ip6tables -w 10 "$@"; }
+
+# The API server listens on both address families (*:6443), so IPv6 gets the same rules when the host has it.
+have_ip6() { [ -e /proc/net/if_inet6 ] && command -v ip6tables > /dev/null 2>&1 && ip6tables -t mangle -L -n > /dev/null 2>&1; }
+
+firewall6() {
+  local ext="$1"
+  have_ip6 && [ -n "$ext" ] || return 0
+  ip6t -t mangle -N "$FW_FORWARD_CHAIN" 2>/dev/null || true
+  ip6t -t mangle -N "$FW_INPUT_CHAIN" 2>/dev/null || true
+  ip6t -t mangle -F "$FW_FORWARD_CHAIN"
+  ip6t -t mangle -F "$FW_INPUT_CHAIN"
+  ip6t -t mangle -A "$FW_FORWARD_CHAIN" -o "$ext" -m comment --comment "chart-testware: no egress via $ext" -j DROP
+  ip6t -t mangle -A "$FW_INPUT_CHAIN" -i "$ext" -p tcp -m multiport --dports "$PROTECTED_PORTS" \
+    -m comment --comment "chart-testware: no cluster ports via $ext" -j DROP
+  while ip6t -t mangle -D FORWARD -j "$FW_FORWARD_CHAIN" 2>/dev/null; do :; done
+  while ip6t -t mangle -D INPUT -j "$FW_INPUT_CHAIN" 2>/dev/null; do :; done
+  ip6t -t mangle -I FORWARD 1 -j "$FW_FORWARD_CHAIN"
+  ip6t -t mangle -I INPUT 1 -j "$FW_INPUT_CHAIN"
+}
 
 firewall() {
   local ext
   ext="$(external_interface)"
+  firewall6 "$ext"
   ipt -t mangle -N "$FW_FORWARD_CHAIN" 2>/dev/null || true
   ipt -t mangle -N "$FW_INPUT_CHAIN" 2>/dev/null || true
   ipt -t mangle -F "$FW_FORWARD_CHAIN"
@@ -45,26 +67,40 @@ firewall() {
 }
 
 firewall_down() {
-  while ipt -t mangle -D FORWARD -j "$FW_FORWARD_CHAIN" 2>/dev/null; do :; done
-  while ipt -t mangle -D INPUT -j "$FW_INPUT_CHAIN" 2>/dev/null; do :; done
-  for chain in "$FW_FORWARD_CHAIN" "$FW_INPUT_CHAIN"; do
-    ipt -t mangle -F "$chain" 2>/dev/null || true
-    ipt -t mangle -X "$chain" 2>/dev/null || true
+  local t
+  for t in ipt ip6t; do
+    [ "$t" = ip6t ] && ! have_ip6 && continue
+    while $t -t mangle -D FORWARD -j "$FW_FORWARD_CHAIN" 2>/dev/null; do :; done
+    while $t -t mangle -D INPUT -j "$FW_INPUT_CHAIN" 2>/dev/null; do :; done
+    for chain in "$FW_FORWARD_CHAIN" "$FW_INPUT_CHAIN"; do
+      $t -t mangle -F "$chain" 2>/dev/null || true
+      $t -t mangle -X "$chain" 2>/dev/null || true
+    done
   done
 }
 
+# drop_count TOOL CHAIN: packets dropped by CHAIN's drop rule (-x: exact), empty when the rule is missing
+drop_count() { $1 -t mangle -L "$2" -v -x -n 2>/dev/null | awk '$3 == "DROP" {print $1; exit}'; }
+# jumps_first TOOL: whether both jumps are rule 1 of mangle FORWARD and INPUT
+jumps_first() {
+  [ "$($1 -t mangle -L FORWARD -n --line-numbers 2>/dev/null | awk -v c="$FW_FORWARD_CHAIN" '$2 == c {print $1; exit}')" = 1 ] &&
+    [ "$($1 -t mangle -L INPUT -n --line-numbers 2>/dev/null | awk -v c="$FW_INPUT_CHAIN" '$2 == c {print $1; exit}')" = 1 ]
+}
+
 counters() {
-  local ext fwd inp installed=true
+  local ext fwd inp fwd6=0 inp6=0 installed=true ipv6=false
   ext="$(external_interface)"
-  # -x: exact counts; -v: counters; first rule of each chain is the drop rule
-  fwd="$(ipt -t mangle -L "$FW_FORWARD_CHAIN" -v -x -n 2>/dev/null | awk '$3 == "DROP" {print $1; exit}')"
-  inp="$(ipt -t mangle -L "$FW_INPUT_CHAIN" -v -x -n 2>/dev/null | awk '$3 == "DROP" {print $1; exit}')"
-  local jf ji
-  jf="$(ipt -t mangle -L FORWARD -n --line-numbers 2>/dev/null | awk -v c="$FW_FORWARD_CHAIN" '$2 == c {print $1; exit}')"
-  ji="$(ipt -t mangle -L INPUT -n --line-numbers 2>/dev/null | awk -v c="$FW_INPUT_CHAIN" '$2 == c {print $1; exit}')"
-  if [ -z "$fwd" ] || [ -z "$inp" ] || [ "$jf" != 1 ] || [ "$ji" != 1 ]; then installed=false; fi
-  printf '{"interface":"%s","installed":%s,"forwardDropped":%s,"inboundDropped":%s,"protectedPorts":"%s"}\n' \
-    "$ext" "$installed" "${fwd:-null}" "${inp:-null}" "$PROTECTED_PORTS"
+  fwd="$(drop_count ipt "$FW_FORWARD_CHAIN")"
+  inp="$(drop_count ipt "$FW_INPUT_CHAIN")"
+  if [ -z "$fwd" ] || [ -z "$inp" ] || ! jumps_first ipt; then installed=false; fi
+  if have_ip6 && [ -n "$ext" ]; then
+    ipv6=true
+    fwd6="$(drop_count ip6t "$FW_FORWARD_CHAIN")"
+    inp6="$(drop_count ip6t "$FW_INPUT_CHAIN")"
+    if [ -z "$fwd6" ] || [ -z "$inp6" ] || ! jumps_first ip6t; then installed=false; fi
+  fi
+  printf '{"interface":"%s","installed":%s,"ipv6":%s,"forwardDropped":%s,"inboundDropped":%s,"protectedPorts":"%s"}\n' \
+    "$ext" "$installed" "$ipv6" "$(( ${fwd:-0} + ${fwd6:-0} ))" "$(( ${inp:-0} + ${inp6:-0} ))" "$PROTECTED_PORTS"
 }
 
 up() {

@@ -17,6 +17,7 @@ import {
 interface EgressCounters {
   interface: string;
   installed: boolean;
+  ipv6: boolean;
   forwardDropped: number | null;
   inboundDropped: number | null;
   protectedPorts: string;
@@ -52,9 +53,15 @@ mark('chart_deploy').describe('local cluster: nothing leaves the host through th
     expect(current.installed).toBe(true);
     expect(current.interface).toBe(await defaultRouteInterface());
     expect(current.protectedPorts).toBe('2379:2381,6443,10249,10250,10256,10257,10259');
-    const { stdout } = await execa('iptables', ['-w', '10', '-t', 'mangle', '-S', 'CT-FW-FORWARD']);
-    expect(stdout).toContain(`-o ${current.interface}`);
-    expect(stdout).toContain('-j DROP');
+    const tools = current.ipv6 ? ['iptables', 'ip6tables'] : ['iptables'];
+    for (const tool of tools) {
+      const forward = await execa(tool, ['-w', '10', '-t', 'mangle', '-S', 'CT-FW-FORWARD']);
+      expect(forward.stdout).toContain(`-A CT-FW-FORWARD -o ${current.interface} `);
+      const input = await execa(tool, ['-w', '10', '-t', 'mangle', '-S', 'CT-FW-INPUT']);
+      expect(input.stdout).toContain(
+        `-A CT-FW-INPUT -i ${current.interface} -p tcp -m multiport --dports ${current.protectedPorts}`,
+      );
+    }
   });
 
   embeddedTest(
