@@ -37,7 +37,8 @@ mark('chart_deploy').describe('charts/tango-base deployed to the cluster', () =>
       `tango-base: TangoTest answered from another pod ${((inPod - installedAt) / 1000).toFixed(1)} s after helm ` +
         `install started (in-pod clock; ${((clientAnswer.observedMs - installedAt) / 1000).toFixed(1)} s as observed)`,
     );
-    await stack.waitAllReady({ timeoutMs: 120_000 });
+    await stack.waitReleaseReady({ timeoutMs: 120_000 });
+    await stack.waitAllReady({ timeoutMs: 30_000 });
     console.log(`tango-base: every pod Ready ${((Date.now() - installedAt) / 1000).toFixed(1)} s after install`);
   }, 420_000);
 

@@ -1,9 +1,11 @@
-// A release of charts/tango-base in its own namespace, for the tango-base deploy tests: install, readiness,
-// client pods, helm test, and removal (helm uninstall, then the namespace) on dispose.
+// A release of charts/tango-base in its own namespace, for the tango-base deploy tests and bench: a ChartDeployment
+// (install, readiness with fail-fast reasons, diagnostics of failing tests, uninstall) plus what Tango needs:
+// client pods with this release's TANGO_HOST, helm test, and the namespace created and deleted around it.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { V1Pod } from '@kubernetes/client-node';
 import { parse } from 'yaml';
+import { ChartDeployment } from '../../testsupport/cluster/chart-deployment.ts';
 import {
   createdAtAnnotation,
   expiresAtAnnotation,
@@ -14,7 +16,7 @@ import {
 // Direct imports (not index.ts, which pulls in Jest): bench/tango-base.ts uses this class outside Jest.
 import { loadOptions } from '../../testsupport/config/options.ts';
 import { ChartTestwareError } from '../../testsupport/errors.ts';
-import { HelmTestAdaptor, type HelmTestResult } from '../../testsupport/helm/helm-test-adaptor.ts';
+import type { HelmTestResult } from '../../testsupport/helm/helm-test-adaptor.ts';
 import { apiStatus, type KubeClients, kubeClients } from '../../testsupport/kube/kube-clients.ts';
 
 /** A tango-base release did not reach the state a test waits for; the message carries the pods' state. */
@@ -37,17 +39,9 @@ export class TangoBaseRelease {
   readonly tangoHost: string;
   private readonly kube: KubeClients;
   private readonly clientImage: ImageValues;
-  private readonly helm: HelmTestAdaptor;
-  private installed = false;
+  private deployment: ChartDeployment | undefined;
 
-  private constructor(
-    chartDir: string,
-    namespace: string,
-    release: string,
-    clientImage: ImageValues,
-    helm: HelmTestAdaptor,
-  ) {
-    this.helm = helm;
+  private constructor(chartDir: string, namespace: string, release: string, clientImage: ImageValues) {
     this.chartDir = chartDir;
     this.namespace = namespace;
     this.release = release;
@@ -61,14 +55,7 @@ export class TangoBaseRelease {
     const values = parse(await readFile(path.join(options.chartDir, 'values.yaml'), 'utf8')) as {
       databaseds: { image: ImageValues };
     };
-    const helm = (await HelmTestAdaptor.create()).inNamespace(options.namespace);
-    const stack = new TangoBaseRelease(
-      options.chartDir,
-      options.namespace,
-      options.release,
-      values.databaseds.image,
-      helm,
-    );
+    const stack = new TangoBaseRelease(options.chartDir, options.namespace, options.release, values.databaseds.image);
     // Labelled like the run's job namespaces, so `npm run janitor` removes it should this run die before cleanup.
     const run = loadOptions();
     const now = Date.now();
@@ -94,15 +81,30 @@ export class TangoBaseRelease {
     );
   }
 
-  /** helm install without waiting: readiness is watched by the tests, which measure it. */
+  /** helm install without waiting: the tests watch readiness themselves, to measure it. */
   async install(values: Record<string, unknown> = {}): Promise<void> {
-    await this.helm.install(this.chartDir, { releaseName: this.release, values, timeout: 120_000 });
-    this.installed = true;
+    this.deployment = await ChartDeployment.install(this.chartDir, {
+      namespace: this.namespace,
+      releaseName: this.release,
+      values,
+      wait: false,
+      timeout: 120_000,
+    });
+  }
+
+  private get installed(): ChartDeployment {
+    if (!this.deployment) throw new ChartTestwareError(`tango-base release ${this.release} is not installed`);
+    return this.deployment;
   }
 
   /** `helm test` with the test pods' logs; throws a HelmCommandError (with the output) when a test fails. */
   helmTest(): Promise<HelmTestResult> {
-    return this.helm.test(this.release, { timeout: 180_000 });
+    return this.installed.helm.test(this.release, { timeout: 180_000 });
+  }
+
+  /** Every object of the release ready (ChartDeployment's wait: fails fast with the reason when one cannot be). */
+  async waitReleaseReady(options: { timeoutMs: number }): Promise<void> {
+    await this.installed.waitReady({ timeout: options.timeoutMs });
   }
 
   /** The component pods of the release (hook and test pods left out). */
@@ -247,13 +249,13 @@ export class TangoBaseRelease {
   /** helm uninstall (its post-delete hook removes the database directory), then the namespace, waited for. */
   async uninstall(): Promise<void> {
     const problems: string[] = [];
-    if (this.installed) {
+    if (this.deployment) {
       try {
-        await this.helm.uninstall(this.release, { timeout: 150_000 });
+        await this.deployment.uninstall({ timeout: 150_000 });
       } catch (error) {
         problems.push(`helm uninstall ${this.release}: ${(error as Error).message}`);
       }
-      this.installed = false;
+      this.deployment = undefined;
     }
     try {
       await this.kube.core.deleteNamespace({ name: this.namespace });

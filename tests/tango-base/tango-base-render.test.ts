@@ -241,5 +241,11 @@ mark('no_deploy').describe('charts/tango-base rendered', () => {
         HelmChart.render(chartDir, { releaseName: release, values: { tangotest: { image: { tag: 'latest' } } } }),
       ).rejects.toThrow(/chart-testware\.local\/tango-cs needs an explicit version tag/);
     });
+
+    test('an empty database password is refused', async () => {
+      await expect(
+        HelmChart.render(chartDir, { releaseName: release, values: { tangodb: { password: '' } } }),
+      ).rejects.toThrow(/tangodb.password is required/);
+    });
   });
 });
