@@ -38,6 +38,10 @@ start() {
   [ -n "$(supervisor_pid "$name")" ] && return 0
   mkdir -p "$RUN" "$LOGS"
   rm -f "$RUN/$name.pid" "$RUN/$name.child.pid"
+  # keep one previous log when it has grown past 50 MiB
+  if [ "$(stat -c %s "$LOGS/$name.log" 2>/dev/null || echo 0)" -gt $((50 * 1024 * 1024)) ]; then
+    mv "$LOGS/$name.log" "$LOGS/$name.log.1"
+  fi
   # 8>&-: the cluster lock must not be inherited by the long-running processes
   setsid bash "$here/supervise.sh" "$name" "$RUN" "$LOGS/$name.log" -- "$@" < /dev/null > /dev/null 2>&1 8>&- &
   local i
@@ -236,6 +240,14 @@ cmd_down() {
   # the pods' containers were started by this cluster's containerd: stop them while it still runs. Their
   # sandboxes stay in containerd's metadata; the next kubelet tears their networks down and removes them.
   if [ -n "$(child_pid containerd)" ]; then
+    # SIGTERM first (databases shut down cleanly), SIGKILL what still runs after 5 s
+    for c in $(ctr_ -n k8s.io tasks ls -q 2>/dev/null); do
+      ctr_ -n k8s.io tasks kill -s SIGTERM "$c" > /dev/null 2>&1 || true
+    done
+    for i in $(seq 25); do
+      ctr_ -n k8s.io tasks ls 2>/dev/null | awk 'NR > 1 && $3 == "RUNNING"' | grep -q . || break
+      sleep 0.2
+    done
     for c in $(ctr_ -n k8s.io tasks ls -q 2>/dev/null); do
       ctr_ -n k8s.io tasks kill -s SIGKILL "$c" > /dev/null 2>&1 || true
     done
