@@ -1,13 +1,15 @@
 // The probes over SSH (ssh2) on the sshd image, next to the same probes over exec on the same pod. The host
 // key is learned through exec first, so host-key checking stays on.
 import { expect, test } from '@jest/globals';
-import { utils } from 'ssh2';
+import ssh2 from 'ssh2';
 import { mark } from '../../testsupport/index.ts';
 import { type Host, host } from '../../testsupport/probes/host.ts';
 import { CommandFailedError, HostUnreachableError } from '../../testsupport/probes/probe-error.ts';
 import { fingerprintOf } from '../../testsupport/probes/ssh-backend.ts';
 import { deploySshdPod } from './sshd-pod.ts';
 
+// ssh2 is CommonJS: its `utils` is not a named export for Node's own ESM loader.
+const { utils } = ssh2;
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 
 async function timed<T>(what: string, timings: Record<string, number>, probe: () => Promise<T>): Promise<T> {
