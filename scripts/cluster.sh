@@ -21,7 +21,8 @@ here="$root/scripts/cluster"
 # One up/down/reset at a time (several helpers and test runs call `up`); the lock is released on exit.
 # A caller that holds the lock itself (bench/cluster.sh around down+up) sets CT_CLUSTER_LOCK_HELD=1.
 lock() {
-  [ "${CT_CLUSTER_LOCK_HELD:-}" = 1 ] && return 0
+  [ "${CT_CLUSTER_LOCK_HELD:-}" = 1 ] || [ -n "${locked:-}" ] && return 0
+  locked=1
   mkdir -p "$(dirname "$CT_STATE")"
   exec 8> "$(dirname "$CT_STATE")/cluster.lock"
   if ! flock -n 8; then
@@ -134,6 +135,8 @@ ensure_images() {
   local h
   h="$(cd "$root" && find images scripts/images scripts/images.sh -type f ! -name '*.pyc' -print0 | sort -z |
     xargs -0 sha256sum | sha256sum | cut -c1-16)"
+  [ "$(cat "$CT_STATE/images-ensured" 2>/dev/null)" = "$h" ] && return 0
+  lock
   [ "$(cat "$CT_STATE/images-ensured" 2>/dev/null)" = "$h" ] && return 0
   bash "$root/scripts/images.sh" ensure >&2 || die "the cluster is up, but \`bash scripts/images.sh ensure\` failed"
   echo "$h" > "$CT_STATE/images-ensured"
