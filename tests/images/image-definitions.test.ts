@@ -62,6 +62,14 @@ mark('no_deploy').describe('local image definitions (images/*/image.conf + Conta
     for (const ref of chartRefs) expect(refs).toContain(ref);
   });
 
+  test('the echo-server chart deploys the echo-server tag by default (its appVersion)', async () => {
+    const { stdout } = await execa('bash', [script, 'refs']);
+    const chart = parse(await readFile(path.join(root, 'charts', 'echo-server', 'Chart.yaml'), 'utf8')) as {
+      appVersion: string;
+    };
+    expect(stdout.split('\n')).toContain(`chart-testware.local/echo-server:${chart.appVersion}`);
+  });
+
   test('an instruction the builder cannot run is refused with its file and line', async () => {
     const dir = path.join(scratch, 'add', 'bad');
     await mkdir(dir, { recursive: true });
