@@ -78,7 +78,7 @@ mark('chart_deploy').describe('job namespace', () => {
       ),
     );
     for (const result of results) {
-      expect({ exitCode: result.exitCode, stderr: result.stderr }).toMatchObject({ exitCode: 0 });
+      if (result.exitCode !== 0) throw new Error(`a creator failed (exit ${result.exitCode}): ${result.stderr}`);
       expect(result.stdout.trim().split('\n').pop()).toBe(name);
     }
     const ns = await core().readNamespace({ name });
