@@ -53,8 +53,9 @@ start() {
   die "$name: its supervisor did not start (see $LOGS/$name.log)"
 }
 
+# stop NAME [SECONDS]: SIGTERM to the supervisor (which stops its process), SIGKILL after SECONDS (default 30)
 stop() {
-  local name="$1" pid child i
+  local name="$1" seconds="${2:-30}" pid child i
   pid="$(supervisor_pid "$name")"
   if [ -z "$pid" ]; then
     rm -f "$RUN/$name.pid" "$RUN/$name.child.pid"
@@ -62,12 +63,12 @@ stop() {
   fi
   child="$(child_pid "$name")"
   kill -TERM "$pid" 2>/dev/null || true
-  for i in $(seq 300); do
+  for i in $(seq $((seconds * 10))); do
     [ -d "/proc/$pid" ] || break
     sleep 0.1
   done
   if [ -d "/proc/$pid" ]; then
-    log "$name did not stop in 30 s: killing pid ${child:-?} and its supervisor $pid"
+    log "$name did not stop in $seconds s: killing pid ${child:-?} and its supervisor $pid"
     if [ -n "$child" ]; then kill -KILL "$child" 2>/dev/null || true; fi
     kill -KILL "$pid" 2>/dev/null || true
   fi
@@ -258,8 +259,14 @@ cmd_down() {
       for i in 1 2 3 4 5 6 7 8 9 10; do ctr_ -n k8s.io tasks delete "$c" > /dev/null 2>&1 && break; sleep 0.2; done
     done
   fi
+  # the API server's graceful shutdown waits for open streams (watches, exec, port-forward) of clients that
+  # may never close them; its state is in etcd, so it gets 10 s
   for ((i = ${#COMPONENTS[@]} - 1; i >= 0; i--)); do
-    [ "${COMPONENTS[$i]}" = kubelet ] || stop "${COMPONENTS[$i]}"
+    case "${COMPONENTS[$i]}" in
+      kubelet) ;;
+      kube-apiserver) stop kube-apiserver 10 ;;
+      *) stop "${COMPONENTS[$i]}" ;;
+    esac
   done
   unmount_stale
   log "down (state kept in $CT_STATE; caches in $CT_CACHE)"
