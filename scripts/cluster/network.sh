@@ -25,45 +25,48 @@ ip6t() { ip6tables -w 10 "$@"; }
 # The API server listens on both address families (*:6443), so IPv6 gets the same rules when the host has it.
 have_ip6() { [ -e /proc/net/if_inet6 ] && command -v ip6tables > /dev/null 2>&1 && ip6tables -t mangle -L -n > /dev/null 2>&1; }
 
-firewall6() {
-  local ext="$1"
-  have_ip6 && [ -n "$ext" ] || return 0
-  ip6t -t mangle -N "$FW_FORWARD_CHAIN" 2>/dev/null || true
-  ip6t -t mangle -N "$FW_INPUT_CHAIN" 2>/dev/null || true
-  ip6t -t mangle -F "$FW_FORWARD_CHAIN"
-  ip6t -t mangle -F "$FW_INPUT_CHAIN"
-  ip6t -t mangle -A "$FW_FORWARD_CHAIN" -o "$ext" -m comment --comment "chart-testware: no egress via $ext" -j DROP
-  ip6t -t mangle -A "$FW_INPUT_CHAIN" -i "$ext" -p tcp -m multiport --dports "$PROTECTED_PORTS" \
-    -m comment --comment "chart-testware: no cluster ports via $ext" -j DROP
-  while ip6t -t mangle -D FORWARD -j "$FW_FORWARD_CHAIN" 2>/dev/null; do :; done
-  while ip6t -t mangle -D INPUT -j "$FW_INPUT_CHAIN" 2>/dev/null; do :; done
-  ip6t -t mangle -I FORWARD 1 -j "$FW_FORWARD_CHAIN"
-  ip6t -t mangle -I INPUT 1 -j "$FW_INPUT_CHAIN"
+# rules_ok TOOL: the chains hold exactly the wanted drop rules and each jump is there once, first
+rules_ok() {
+  local t="$1"
+  [ "$($t -t mangle -S "$FW_FORWARD_CHAIN" 2>/dev/null | grep -c '^-A')" = 1 ] &&
+    $t -t mangle -C "$FW_FORWARD_CHAIN" "${fwd_rule[@]}" 2>/dev/null &&
+    [ "$($t -t mangle -S "$FW_INPUT_CHAIN" 2>/dev/null | grep -c '^-A')" = 1 ] &&
+    $t -t mangle -C "$FW_INPUT_CHAIN" "${in_rule[@]}" 2>/dev/null &&
+    [ "$($t -t mangle -S FORWARD | grep -c -- "-j $FW_FORWARD_CHAIN\$")" = 1 ] &&
+    [ "$($t -t mangle -S INPUT | grep -c -- "-j $FW_INPUT_CHAIN\$")" = 1 ] &&
+    jumps_first "$t"
+}
+
+# install_rules TOOL: (re)writes the chains unless they are already right, so that the counters of rules in
+# place keep counting across `up`s
+install_rules() {
+  local t="$1"
+  rules_ok "$t" && return 0
+  $t -t mangle -N "$FW_FORWARD_CHAIN" 2>/dev/null || true
+  $t -t mangle -N "$FW_INPUT_CHAIN" 2>/dev/null || true
+  $t -t mangle -F "$FW_FORWARD_CHAIN"
+  $t -t mangle -F "$FW_INPUT_CHAIN"
+  $t -t mangle -A "$FW_FORWARD_CHAIN" "${fwd_rule[@]}"
+  $t -t mangle -A "$FW_INPUT_CHAIN" "${in_rule[@]}"
+  while $t -t mangle -D FORWARD -j "$FW_FORWARD_CHAIN" 2>/dev/null; do :; done
+  while $t -t mangle -D INPUT -j "$FW_INPUT_CHAIN" 2>/dev/null; do :; done
+  $t -t mangle -I FORWARD 1 -j "$FW_FORWARD_CHAIN"
+  $t -t mangle -I INPUT 1 -j "$FW_INPUT_CHAIN"
 }
 
 firewall() {
   local ext
   ext="$(external_interface)"
-  firewall6 "$ext"
-  ipt -t mangle -N "$FW_FORWARD_CHAIN" 2>/dev/null || true
-  ipt -t mangle -N "$FW_INPUT_CHAIN" 2>/dev/null || true
-  ipt -t mangle -F "$FW_FORWARD_CHAIN"
-  ipt -t mangle -F "$FW_INPUT_CHAIN"
   if [ -n "$ext" ]; then
-    ipt -t mangle -A "$FW_FORWARD_CHAIN" -o "$ext" -m comment --comment "chart-testware: no egress via $ext" -j DROP
-    ipt -t mangle -A "$FW_INPUT_CHAIN" -i "$ext" -p tcp -m multiport --dports "$PROTECTED_PORTS" \
-      -m comment --comment "chart-testware: no cluster ports via $ext" -j DROP
+    fwd_rule=(-o "$ext" -m comment --comment "chart-testware: no egress via $ext" -j DROP)
+    in_rule=(-i "$ext" -p tcp -m multiport --dports "$PROTECTED_PORTS" -m comment --comment "chart-testware: no cluster ports via $ext" -j DROP)
   else
     # no default route: nothing can leave anyway; drop everything forwarded off the cluster's bridges
-    ipt -t mangle -A "$FW_FORWARD_CHAIN" ! -o "$CNI_BRIDGE" -m comment --comment "chart-testware: no egress" -j DROP
-    ipt -t mangle -A "$FW_INPUT_CHAIN" ! -i lo -p tcp -m multiport --dports "$PROTECTED_PORTS" \
-      ! -d "$NODE_IP" -m comment --comment "chart-testware: no cluster ports from outside" -j DROP
+    fwd_rule=(! -o "$CNI_BRIDGE" -m comment --comment "chart-testware: no egress" -j DROP)
+    in_rule=(! -i lo -p tcp -m multiport --dports "$PROTECTED_PORTS" ! -d "$NODE_IP" -m comment --comment "chart-testware: no cluster ports from outside" -j DROP)
   fi
-  # the jumps go first, exactly once
-  while ipt -t mangle -D FORWARD -j "$FW_FORWARD_CHAIN" 2>/dev/null; do :; done
-  while ipt -t mangle -D INPUT -j "$FW_INPUT_CHAIN" 2>/dev/null; do :; done
-  ipt -t mangle -I FORWARD 1 -j "$FW_FORWARD_CHAIN"
-  ipt -t mangle -I INPUT 1 -j "$FW_INPUT_CHAIN"
+  install_rules ipt
+  if [ -n "$ext" ] && have_ip6; then install_rules ip6t; fi
 }
 
 firewall_down() {
