@@ -8,7 +8,7 @@ import { mark } from '../../testsupport/index.ts';
 import { kubeClients } from '../../testsupport/kube/kube-clients.ts';
 import { PortForwardError, portForward } from '../../testsupport/kube/port-forward.ts';
 import { host } from '../../testsupport/probes/host.ts';
-import { MissingProgramError } from '../../testsupport/probes/probe-error.ts';
+import { MissingProgramError, ProbeTimeoutError } from '../../testsupport/probes/probe-error.ts';
 
 const unique = (what: string) => `${what} ${randomBytes(6).toString('hex')}`;
 
@@ -89,6 +89,9 @@ mark('chart_deploy').describe('EchoServer on the local cluster', () => {
     expect(listening).toBeListening();
     expect(listening.listeners[0]).toMatchObject({ localAddress: '0.0.0.0', localPort: 8080, uid: 10001 });
     expect(await inside.socket('tcp://0.0.0.0:8080')).toBeListening();
+    const slow = await inside.run(['sleep', '30'], { timeout: 500 }).catch((error: unknown) => error);
+    expect(slow).toBeInstanceOf(ProbeTimeoutError);
+    expect((slow as Error).message).toContain('no exit within 500 ms');
     const closed = await inside.socket('tcp://9999');
     expect(closed).not.toBeListening();
     expect(() => expect(closed).toBeListening()).toThrow(

@@ -8,8 +8,15 @@ import path from 'node:path';
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { mark } from '../../testsupport/index.ts';
 import { host } from '../../testsupport/probes/host.ts';
+import type { HostBackend } from '../../testsupport/probes/host-backend.ts';
+import { LocalBackend } from '../../testsupport/probes/local-backend.ts';
 import { parseDpkgStatus } from '../../testsupport/probes/package-state.ts';
-import { CommandFailedError, MissingProgramError, ProbeError } from '../../testsupport/probes/probe-error.ts';
+import {
+  CommandFailedError,
+  MissingProgramError,
+  ProbeError,
+  ProbeTimeoutError,
+} from '../../testsupport/probes/probe-error.ts';
 import { decodeAddress, parseProcNetInet } from '../../testsupport/probes/proc-net.ts';
 import { parseSocketSpec } from '../../testsupport/probes/socket-spec.ts';
 import { splitTailOutput } from '../../testsupport/probes/tail-output.ts';
@@ -189,6 +196,43 @@ mark('no_deploy').describe('probes on the local machine', () => {
     expect((failure as Error).message).toContain('stdout: to out');
     expect((failure as Error).message).toContain('stderr: to err');
     expect((await local.check(['true'])).rc).toBe(0);
+  });
+
+  test('a command past its timeout fails with ProbeTimeoutError; stdin reaches the command', async () => {
+    const started = Date.now();
+    const failure = await local.run(['sleep', '5'], { timeout: 200 }).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(ProbeTimeoutError);
+    expect((failure as Error).message).toBe('command ["sleep","5"] on local://: no exit within 200 ms');
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect((await local.check(['cat'], { stdin: 'through stdin' })).stdout).toBe('through stdin');
+  });
+
+  test('probes run a command again when its output was lost (exit 0, empty stdout), twice at most', async () => {
+    const inner = new LocalBackend();
+    let toDrop = 0;
+    const lossy: HostBackend = {
+      uri: 'lossy://',
+      run: async (argv, options) => {
+        const result = await inner.run(argv, options);
+        if (argv[0] !== 'tail' || toDrop === 0) return result;
+        toDrop -= 1;
+        return { ...result, stdout: '' };
+      },
+      close: async () => {},
+    };
+    const server = createServer();
+    const port = await listen(server, '127.0.0.1');
+    try {
+      toDrop = 2;
+      expect((await host(lossy).socket(`tcp://${port}`)).isListening).toBe(true);
+      expect(toDrop).toBe(0);
+      toDrop = 3;
+      await expect(host(lossy).socket(`tcp://${port}`)).rejects.toThrow(
+        `socket tcp://${port} on lossy://: could not read /proc/net/tcp, /proc/net/tcp6: tail exited 0`,
+      );
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
   test('a program the host lacks is named in a MissingProgramError', async () => {

@@ -4,7 +4,7 @@ import { expect, test } from '@jest/globals';
 import ssh2 from 'ssh2';
 import { mark } from '../../testsupport/index.ts';
 import { type Host, host } from '../../testsupport/probes/host.ts';
-import { CommandFailedError, HostUnreachableError } from '../../testsupport/probes/probe-error.ts';
+import { CommandFailedError, HostUnreachableError, ProbeTimeoutError } from '../../testsupport/probes/probe-error.ts';
 import { fingerprintOf } from '../../testsupport/probes/ssh-backend.ts';
 import { deploySshdPod } from './sshd-pod.ts';
 
@@ -68,6 +68,10 @@ mark('chart_deploy').describe('probes over SSH on the sshd image', () => {
     const execTimes = await probeSshdHost(viaExec);
     const sshTimes = await probeSshdHost(viaSsh);
     expect((await viaSsh.check(['id', '-un'])).stdout.trim()).toBe('tester');
+    expect((await viaSsh.check(['cat'], { stdin: 'line one\nline two\n' })).stdout).toBe('line one\nline two\n');
+    const slow = await viaSsh.run(['sleep', '30'], { timeout: 500 }).catch((error: unknown) => error);
+    expect(slow).toBeInstanceOf(ProbeTimeoutError);
+    expect((await viaSsh.check(['echo', 'still usable'])).stdout).toBe('still usable\n');
     process.stderr.write(
       `[probes] SSH connect+first command ${connectMs} ms; per probe (ms) exec ${JSON.stringify(execTimes)} ssh ${JSON.stringify(sshTimes)}\n`,
     );

@@ -60,7 +60,7 @@ export class FileState {
   /** The SHA-256 of the content, as lowercase hex (sha256sum on the host, so binary files hash right). */
   async sha256(): Promise<string> {
     this.#requireFile('sha256');
-    const result = await this.#context.run(['sha256sum', '--', this.#context.path(this.path)]);
+    const result = await this.#context.read(['sha256sum', '--', this.#context.path(this.path)]);
     const digest = /^([0-9a-f]{64})\b/.exec(result.stdout)?.[1];
     if (result.exitCode !== 0 || !digest) this.#readFailed('sha256', result.stderr || result.stdout);
     return digest;
@@ -95,15 +95,15 @@ export class FileState {
 
 export async function probeFile(context: ProbeContext, path: string): Promise<FileState> {
   const seen = context.path(path);
-  const lstat = await context.run(['stat', '-c', statFormat, '--', seen]);
+  const lstat = await context.read(['stat', '-c', statFormat, '--', seen]);
   if (lstat.exitCode !== 0) return missing(context, path, lstat.stderr, false, undefined);
   let fields = parseStat(context, path, lstat.stdout);
   if (fields.kind !== 'symbolic link') return new FileState(context, path, fromStat(fields, false, undefined));
-  const target = (await context.run(['readlink', '--', seen])).stdout.trim();
+  const target = (await context.read(['readlink', '--', seen])).stdout.trim();
   // Under a root prefix an absolute link target would resolve in the prober's own file system: follow it
   // under the prefix instead (one level; links further down still resolve there).
   const follow = seen !== path && target.startsWith('/') ? context.path(target) : seen;
-  const followed = await context.run(['stat', '-L', '-c', statFormat, '--', follow]);
+  const followed = await context.read(['stat', '-L', '-c', statFormat, '--', follow]);
   if (followed.exitCode !== 0) return missing(context, path, followed.stderr, true, target);
   fields = parseStat(context, path, followed.stdout);
   return new FileState(context, path, fromStat(fields, true, target));

@@ -124,6 +124,15 @@ class ProbedHost implements Host, ProbeContext {
     }
   }
 
+  async read(argv: readonly string[], options?: CommandOptions): Promise<CommandResult> {
+    // Seen once on the local cluster under parallel load (containerd 1.6 exec): exit 0 and no output at all.
+    let result = await this.run(argv, options);
+    for (let retry = 0; retry < 2 && result.exitCode === 0 && result.stdout === ''; retry++) {
+      result = await this.run(argv, options);
+    }
+    return result;
+  }
+
   command(argv: readonly string[], options?: CommandOptions): Promise<CommandResult> {
     return this.run(argv, options);
   }

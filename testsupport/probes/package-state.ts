@@ -44,7 +44,7 @@ const dpkgQuery: Query = async (context, name) => {
   const admindir = root(context) ? [`--admindir=${context.path('/var/lib/dpkg')}`] : [];
   // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query's own format syntax, not a template
   const format = '${db:Status-Abbrev}|${Version}';
-  const result = await context.run(['dpkg-query', ...admindir, '-W', '-f', format, '--', name]);
+  const result = await context.read(['dpkg-query', ...admindir, '-W', '-f', format, '--', name]);
   if (result.exitCode !== 0) {
     if (/no packages found/i.test(result.stderr)) return state(context, name, 'dpkg', false, undefined);
     throw failed(context, name, 'dpkg-query', result.stderr);
@@ -55,7 +55,7 @@ const dpkgQuery: Query = async (context, name) => {
 };
 
 const dpkgStatusFile: Query = async (context, name) => {
-  const result = await context.run(['cat', '--', context.path('/var/lib/dpkg/status')]);
+  const result = await context.read(['cat', '--', context.path('/var/lib/dpkg/status')]);
   if (result.exitCode !== 0) return undefined;
   const stanza = parseDpkgStatus(result.stdout).find((entry) => entry.Package === name);
   const installed = stanza?.Status?.split(' ').at(-1) === 'installed';

@@ -7,4 +7,9 @@ export interface ProbeContext {
   /** The path under which the commands see the target's `path` (see HostBackend.rootPrefix). */
   path(path: string): string;
   run(argv: readonly string[], options?: CommandOptions): Promise<CommandResult>;
+  /**
+   * run() for a command that always prints something when it succeeds (stat, tail, ls, ...): an exit 0 with
+   * nothing on stdout is taken for lost output and the command is run again (twice at most).
+   */
+  read(argv: readonly string[], options?: CommandOptions): Promise<CommandResult>;
 }

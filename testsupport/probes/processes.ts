@@ -13,7 +13,7 @@ import { splitTailOutput } from './tail-output.ts';
 
 /** Lists the host's processes from /proc (no ps needed): two commands, `ls /proc` and one `tail` of every status. */
 export async function listProcesses(context: ProbeContext): Promise<ProcessInfo[]> {
-  const listing = await context.run(['ls', '-1', '/proc']);
+  const listing = await context.read(['ls', '-1', '/proc']);
   if (listing.exitCode !== 0) {
     throw new ProbeError({
       host: context.uri,
@@ -25,7 +25,7 @@ export async function listProcesses(context: ProbeContext): Promise<ProcessInfo[
   const [passwd, group] = [context.path('/etc/passwd'), context.path('/etc/group')];
   const files = [passwd, group, ...pids.flatMap((pid) => [`/proc/${pid}/status`, `/proc/${pid}/cmdline`])];
   // Processes may end between the two commands: tail then skips their files, and so do we.
-  const contents = splitTailOutput((await context.run(['tail', '-n', '+1', '--', ...files])).stdout, files);
+  const contents = splitTailOutput((await context.read(['tail', '-n', '+1', '--', ...files])).stdout, files);
   const users = new Map(parsePasswd(contents.get(passwd) ?? '').map((entry) => [entry.uid, entry.name]));
   const groups = new Map(parseGroup(contents.get(group) ?? '').map((entry) => [entry.gid, entry.name]));
   const processes: ProcessInfo[] = [];

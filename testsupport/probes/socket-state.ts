@@ -55,7 +55,7 @@ const tables = {
 export async function probeSocket(context: ProbeContext, url: string): Promise<SocketState> {
   const spec = parseSocketSpec(url);
   const files = spec.protocol === 'unix' ? ['/proc/net/unix'] : tables[spec.protocol].map(([file]) => file);
-  const result = await context.run(['tail', '-n', '+1', '--', ...files]);
+  const result = await context.read(['tail', '-n', '+1', '--', ...files]);
   const contents = splitTailOutput(result.stdout, files);
   if (contents.size === 0 || [...contents.values()].every((text) => text.trim() === '')) {
     throw new ProbeError({

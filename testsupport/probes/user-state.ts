@@ -32,7 +32,7 @@ async function readAccounts(
   probe: string,
 ): Promise<{ users: PasswdEntry[]; groups: GroupEntry[] }> {
   const [passwd, group] = [context.path('/etc/passwd'), context.path('/etc/group')];
-  const result = await context.run(['tail', '-n', '+1', '--', passwd, group]);
+  const result = await context.read(['tail', '-n', '+1', '--', passwd, group]);
   const contents = splitTailOutput(result.stdout, [passwd, group]);
   if (!contents.has(passwd)) {
     throw new ProbeError({ host: context.uri, probe, found: `cannot read /etc/passwd: ${result.stderr.trim()}` });
