@@ -115,6 +115,13 @@ unmount_stale() {
       umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || log "could not unmount $m"
     done
   done
+  # after a reboot the pods' network namespace files stay behind, no longer mounted: useless to anyone
+  local ns
+  for ns in /var/run/netns/cni-*; do
+    [ -f "$ns" ] || continue
+    awk -v p="$ns" -v q="$(readlink -f "$ns")" '$5 == p || $5 == q {found = 1} END {exit !found}' /proc/self/mountinfo ||
+      rm -f "$ns"
+  done
 }
 
 # A containerd we did not start must not be taken over (or killed): refuse, naming its socket.
