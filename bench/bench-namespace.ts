@@ -1,7 +1,7 @@
 // A throwaway job namespace for a benchmark, made and released the way a test run does it.
 import { randomBytes } from 'node:crypto';
-import { type RunOptions, resolveOptions } from '../testsupport/config/options.ts';
 import { ensureJobNamespace, releaseRunNamespaces } from '../testsupport/cluster/job-namespace.ts';
+import { type RunOptions, resolveOptions } from '../testsupport/config/options.ts';
 
 export async function benchNamespace(
   kind: string,

@@ -74,6 +74,25 @@ mark('chart_deploy').describe('fail fast', () => {
     expect(seconds).toBeLessThan(20);
   }, 60_000);
 
+  test("a pod no node fits fails with Unschedulable and the scheduler's message", async () => {
+    const { error, seconds } = await installFailure(
+      'slow-ready',
+      await busyboxValues({ nodeSelector: { 'chart-testware.io/no-such-node': 'true' } }),
+    );
+    expect(error).toBeInstanceOf(ChartNotReadyError);
+    expect((error as ChartNotReadyError).reason).toBe('Unschedulable');
+    expect(error.message).toMatch(/node\(s\) didn't match Pod's node affinity\/selector/);
+    expect(seconds).toBeLessThan(15);
+  }, 60_000);
+
+  test('a volume that cannot be mounted fails with FailedMount naming what is missing', async () => {
+    const { error, seconds } = await installFailure('failed-mount', await busyboxValues());
+    expect(error).toBeInstanceOf(ChartNotReadyError);
+    expect((error as ChartNotReadyError).reason).toBe('FailedMount');
+    expect(error.message).toContain('-no-such-config');
+    expect(seconds).toBeLessThan(20);
+  }, 60_000);
+
   test('a pod that never turns ready times out on time, saying what it waits for', async () => {
     const { error, seconds } = await installFailure('never-ready', await busyboxValues(), 8_000);
     expect(error).toBeInstanceOf(WaitTimeoutError);

@@ -117,6 +117,26 @@ mark('chart_deploy').describe('job namespace', () => {
     expect(await exists(name)).toBe(false);
   }, 120_000);
 
+  test('replaces a namespace whose run was killed (owner process gone) before it expired', async () => {
+    const name = `ct-jn-killed-${suffix}`;
+    const child = await execa(process.execPath, ['-e', 'console.log(process.pid)']);
+    const oldUid = await plantOurs(name, `killed-${suffix}`, {
+      [expiresAtAnnotation]: new Date(Date.now() + 3_600_000).toISOString(),
+      [ownerAnnotation]: JSON.stringify({
+        host: (await import('node:os')).hostname(),
+        boot: (await import('node:fs')).readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim(),
+        pid: Number(child.stdout),
+        start: '1',
+      }),
+    });
+    const options = runOptions(name, `next-${suffix}`);
+    expect(await ensureJobNamespace(options)).toBe(name);
+    const ns = await core().readNamespace({ name });
+    expect(ns.metadata?.uid).not.toBe(oldUid);
+    expect(ns.metadata?.labels?.[runIdLabel]).toBe(`next-${suffix}`);
+    await releaseRunNamespaces(options, { failed: false });
+  }, 120_000);
+
   test('refuses a namespace of another run that is still alive', async () => {
     const name = `ct-jn-alive-${suffix}`;
     // owned by this very process: alive

@@ -14,7 +14,10 @@ mark('chart_deploy').describe('ResourceWatch', () => {
       pollIntervalMs: 1_000,
     }).start();
     try {
-      await core.createNamespacedConfigMap({ namespace, body: { metadata: { name: 'before-drop' }, data: { a: '1' } } });
+      await core.createNamespacedConfigMap({
+        namespace,
+        body: { metadata: { name: 'before-drop' }, data: { a: '1' } },
+      });
       await waitUntil(() => watch.get('before-drop'), { timeout: 10_000, interval: 50 });
       // silence for longer than the client's 30 s inactivity timeout: the watch connection is dropped and resumed
       await new Promise((resolve) => setTimeout(resolve, 36_000));

@@ -2,9 +2,9 @@
 // `npm run janitor [-- --dry-run] [--no-wait] [--force NAMESPACE...]`: deletes the namespaces of chart-testware runs
 // that expired (past expires-at, or their run's process on this host is gone), with their cluster-scoped leftovers.
 import { parseArgs } from 'node:util';
+import { deleteExpiredNamespaces, deleteNamespaces, isOurs } from '../cluster/job-namespace.ts';
 import { loadOptions } from '../config/options.ts';
 import { ChartTestwareError, ConfigError } from '../errors.ts';
-import { deleteExpiredNamespaces, deleteNamespaces, isOurs } from '../cluster/job-namespace.ts';
 import { apiStatus, kubeClients } from '../kube/kube-clients.ts';
 
 const usage = `usage: npm run janitor -- [--dry-run] [--no-wait] [--force NAMESPACE]...

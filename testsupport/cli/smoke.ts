@@ -4,11 +4,11 @@
 // containers come from the manifests of every helm release deployed in NS.
 import { parseArgs } from 'node:util';
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { loadOptions } from '../config/options.ts';
-import { ChartTestwareError, ConfigError } from '../errors.ts';
 import { expectedContainers } from '../cluster/expected-containers.ts';
 import { manifestObjects, readReleaseManifest } from '../cluster/release-manifest.ts';
 import { smokeTest } from '../cluster/smoke-test.ts';
+import { loadOptions } from '../config/options.ts';
+import { ChartTestwareError, ConfigError } from '../errors.ts';
 import { HelmChart } from '../helm/helm-chart.ts';
 import { HelmTestAdaptor } from '../helm/helm-test-adaptor.ts';
 import { kubeClients } from '../kube/kube-clients.ts';

@@ -99,7 +99,12 @@ export class FailFast {
             event.involvedObject.uid === pod.metadata?.uid,
         );
       if (mountEvent && this.#persisted(`mount/${source.namespace}/${source.name}`, graceMs.FailedMount)) {
-        return new ChartNotReadyError({ object, source, reason: 'FailedMount', message: mountEvent.message ?? '' });
+        return new ChartNotReadyError({
+          object,
+          source,
+          reason: 'FailedMount',
+          message: `${mountEvent.message ?? ''}${volumeSource(pod, mountEvent.message ?? '')}`,
+        });
       }
     }
     return undefined;
@@ -196,6 +201,21 @@ export class FailFast {
     }
     return now - first >= ms;
   }
+}
+
+/** "; volume "x" is ConfigMap "y"": what the volume a mount message names refers to (kubelet messages omit it). */
+function volumeSource(pod: V1Pod, message: string): string {
+  const name = /volume "([^"]+)"/.exec(message)?.[1];
+  const volume = pod.spec?.volumes?.find((v) => v.name === name);
+  if (!volume) return '';
+  const source = volume.configMap
+    ? `ConfigMap "${volume.configMap.name}"`
+    : volume.secret
+      ? `Secret "${volume.secret.secretName}"`
+      : volume.persistentVolumeClaim
+        ? `PersistentVolumeClaim "${volume.persistentVolumeClaim.claimName}"`
+        : Object.keys(volume).find((key) => key !== 'name');
+  return source ? `; volume "${name}" is ${source}` : '';
 }
 
 const units: Record<string, number> = {
