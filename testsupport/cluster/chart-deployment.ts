@@ -9,6 +9,7 @@ import type {
   V1StatefulSet,
 } from '@kubernetes/client-node';
 import { loadOptions, type RunOptions } from '../config/options.ts';
+import { ChartTestwareError } from '../errors.ts';
 import { type HelmRelease, type HelmRevision, HelmTestAdaptor, type ValuesOptions } from '../helm/helm-test-adaptor.ts';
 import { currentTest, onTestFailure } from '../jest/test-context.ts';
 import { type EventQuery, listEvents } from '../kube/events.ts';
@@ -333,7 +334,11 @@ export class ChartDeployment {
   /** Objects of `kind` in the release namespace carrying the release's labels (either convention). */
   async resources<T extends KubernetesObject = KubernetesObject>(kind: string, apiVersion?: string): Promise<T[]> {
     const version = apiVersion ?? knownKind(kind)?.apiVersion;
-    if (!version) throw new Error(`resources(): give the apiVersion of kind ${kind}`);
+    if (!version) {
+      throw new ChartTestwareError(`resources(): chart-testware does not know the apiVersion of kind ${kind}`, {
+        hint: `pass it: resources('${kind}', 'group/version')`,
+      });
+    }
     const { objects } = kubeClients(this.options);
     const found = new Map<string, T>();
     for (const selector of this.selectors) {
@@ -367,8 +372,9 @@ export class ChartDeployment {
     );
     const pod = pods[0];
     if (!pod) {
-      throw new Error(
+      throw new ChartTestwareError(
         `release ${this.releaseName} in ${this.namespace} has no pod${prefix ? ` named ${prefix}*` : ''} (labels ${this.selectors.join(' or ')})`,
+        { hint: `list what is there: kubectl get pods -n ${this.namespace} --show-labels` },
       );
     }
     return pod;
