@@ -17,6 +17,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 . "$root/scripts/cluster/common.sh"
 export PATH="/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:$PATH"
 here="$root/scripts/cluster"
+STARTED=()  # components this invocation started
 
 # One up/down/reset at a time (several helpers and test runs call `up`); the lock is released on exit.
 # A caller that holds the lock itself (bench/cluster.sh around down+up) sets CT_CLUSTER_LOCK_HELD=1.
@@ -45,6 +46,7 @@ start() {
   fi
   # 8>&-: the cluster lock must not be inherited by the long-running processes
   setsid bash "$here/supervise.sh" "$name" "$RUN" "$LOGS/$name.log" -- "$@" < /dev/null > /dev/null 2>&1 8>&- &
+  STARTED+=("$name")
   local i
   for i in $(seq 50); do
     [ -n "$(supervisor_pid "$name")" ] && return 0
@@ -95,6 +97,24 @@ api_ready() {
 node_ready() {
   [ "$(kc get node "$NODE_NAME" -o 'jsonpath={.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null)" = True ]
 }
+# After a restart the API still holds the old Ready conditions for a while: these wait for fresh ones.
+epoch_of() { date -d "$1" +%s 2>/dev/null || echo 0; }
+node_ready_since() {
+  local status beat
+  read -r status beat < <(kc get node "$NODE_NAME" \
+    -o 'jsonpath={range .status.conditions[?(@.type=="Ready")]}{.status} {.lastHeartbeatTime}{end}' 2>/dev/null)
+  [ "$status" = True ] && [ "$(epoch_of "$beat")" -ge "${1%.*}" ]
+}
+dns_ready_since() {
+  local ready started
+  while read -r ready started; do
+    [ "$ready" = true ] && [ "$(epoch_of "$started")" -ge "${1%.*}" ] && return 0
+  done < <(kc -n kube-system get pods -l k8s-app=kube-dns \
+    -o 'jsonpath={range .items[*]}{.status.containerStatuses[0].ready} {.status.containerStatuses[0].state.running.startedAt}{"\n"}{end}' 2>/dev/null)
+  return 1
+}
+started_now() { local n; for n in "${STARTED[@]}"; do [ "$n" = "$1" ] && return 0; done; return 1; }
+
 dns_ready() {
   [ "$(kc -n kube-system get deployment coredns -o 'jsonpath={.status.readyReplicas}' 2>/dev/null)" = 1 ]
 }
@@ -226,16 +246,30 @@ cmd_up() {
     --root-dir="$CT_STATE/kubelet" --node-ip="$NODE_IP" --hostname-override="$NODE_NAME"
 
   bash "$here/addons.sh" "$(bash "$here/base-images.sh" refs | grep /coredns:)"
-  wait_for "node Ready" 120 node_ready || die "node $NODE_NAME is not Ready after 120 s; see $LOGS/kubelet.log"
+  if started_now kubelet; then
+    wait_for "node Ready" 120 node_ready_since "$t_start" ||
+      die "node $NODE_NAME is not Ready after 120 s; see $LOGS/kubelet.log"
+  else
+    wait_for "node Ready" 120 node_ready || die "node $NODE_NAME is not Ready after 120 s; see $LOGS/kubelet.log"
+  fi
   local t_ready
   t_ready=$(date +%s.%N)
+  # containerd started now: the pods' old containers are gone, so wait for a new CoreDNS container
+  if started_now containerd; then
+    wait_for "CoreDNS" 180 dns_ready_since "$t_start" ||
+      die "CoreDNS is not ready after 180 s; try \`bash scripts/cluster.sh kubectl -n kube-system describe pods\`"
+  fi
   wait_for "CoreDNS" 180 dns_ready ||
     die "CoreDNS is not ready after 180 s; try \`bash scripts/cluster.sh kubectl -n kube-system describe pods\`"
   local ready_s
   ready_s="$(since "$t_start" "$t_ready")"
-  printf '{"upSeconds":%s,"startToNodeReadySeconds":%s,"finished":"%s"}\n' \
-    "$(since "$t0" "$(date +%s.%N)")" "$ready_s" "$(date -u +%FT%TZ)" > "$CT_STATE/last-up.json"
-  log "up: node $NODE_NAME Ready $ready_s s after the start of its processes; kubeconfig $KUBECONFIG_ADMIN"
+  if started_now kubelet; then
+    printf '{"upSeconds":%s,"startToNodeReadySeconds":%s,"started":"%s","finished":"%s"}\n' \
+      "$(since "$t0" "$(date +%s.%N)")" "$ready_s" "${STARTED[*]}" "$(date -u +%FT%TZ)" > "$CT_STATE/last-up.json"
+    log "up: node $NODE_NAME Ready $ready_s s after the start of its processes; kubeconfig $KUBECONFIG_ADMIN"
+  else
+    log "up: restarted ${STARTED[*]:-nothing}; node $NODE_NAME Ready; kubeconfig $KUBECONFIG_ADMIN"
+  fi
 
   ensure_images
   echo "$KUBECONFIG_ADMIN"
