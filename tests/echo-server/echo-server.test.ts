@@ -41,6 +41,16 @@ mark('chart_deploy').describe('EchoServer on the local cluster', () => {
     expect(await echo.logs()).toContainLogLine(line);
   }, 120_000);
 
+  test('with JSON logs, bodies come back exactly, control characters and all', async () => {
+    await using echo = await EchoServer.deploy({ logFormat: 'json' });
+    const body = `${unique('json')}\n\ttabbed \u0001 "quoted"`;
+    await echo.printToStdout(body);
+    await echo.waitForLogLine(body);
+    expect(await echo.logLines()).toEqual([body]);
+    const raw = (await echo.logs()).split('\n').filter((line) => line.includes('"msg"'));
+    expect(raw.map((line) => (JSON.parse(line) as { msg: string }).msg)).toContain(body);
+  }, 120_000);
+
   test('the pod runs without a service-account token, with limits and probes, as uid 10001', async () => {
     await using echo = await EchoServer.deploy();
     const pod = await kubeClients().core.readNamespacedPod({ name: echo.name, namespace: echo.namespace });

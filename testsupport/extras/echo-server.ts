@@ -5,6 +5,7 @@ import { Agent } from 'node:http';
 import path from 'node:path';
 import type { V1Pod, V1Service } from '@kubernetes/client-node';
 import axios, { type AxiosInstance } from 'axios';
+import { toOneLine } from '../../echo-server/server.ts';
 import { jobNamespace, managedByLabel, managedByValue, runIdLabel } from '../cluster/job-namespace.ts';
 import { waitForPod } from '../cluster/wait-ready.ts';
 import { loadOptions, type RunOptions } from '../config/options.ts';
@@ -174,12 +175,12 @@ export class EchoServer implements AsyncDisposable {
     return bodies;
   }
 
-  /** Waits until the echoed bodies include `line`; returns how long that took in milliseconds. */
+  /** Waits until the echoed bodies include `line` (escaped as the server escapes it); returns the milliseconds taken. */
   async waitForLogLine(
     line: string,
     { timeout = 30_000, signal }: { timeout?: number; signal?: AbortSignal } = {},
   ): Promise<number> {
-    const expected = this.logFormat === 'text' ? line.replaceAll('\n', '\\n').replaceAll('\r', '\\r') : line;
+    const expected = this.logFormat === 'text' ? toOneLine(line) : line;
     const started = performance.now();
     await waitUntil(async () => (await this.logLines()).includes(expected), {
       timeout,
