@@ -103,7 +103,9 @@ export async function portForward(target: PortForwardTarget, options: PortForwar
     if (!ws) throw new Error('no WebSocket');
     ws.on('close', () => socket.end());
     ws.on('error', () => socket.destroy());
-    socket.on('close', () => ws.close());
+    // The client may have gone while the WebSocket was opening.
+    if (socket.destroyed) ws.close();
+    else socket.on('close', () => ws.close());
   };
 
   const server = createServer((socket) => {
@@ -121,7 +123,7 @@ export async function portForward(target: PortForwardTarget, options: PortForwar
   const localPort = typeof address === 'object' && address ? address.port : 0;
   forwarded = new ForwardedPort({ namespace: target.namespace, pod, remotePort: port, localPort, server, sockets });
 
-  // Open (and drop) one stream now so that a missing pod or a refused exec fails here, not on first use.
+  // Open (and drop) one stream now so that a missing pod or a refused request fails here, not on first use.
   try {
     const probe = await forwarder.portForward(
       target.namespace,
