@@ -75,10 +75,10 @@ export { generateReleaseName, HelmTestAdaptor } from './helm/helm-test-adaptor.t
 export { LabelSelector, LabelSelectorError } from './helm/label-selector.ts';
 export type { RenderedDocument } from './helm/rendered-document.ts';
 export { isSecretKey, redactValues, SecretRedactor } from './helm/secret-redaction.ts';
+export { type EventuallyOptions, EventuallyTimeoutError, eventually } from './jest/eventually.ts';
 // markers and the test context
 export { type Marked, mark } from './jest/mark.ts';
 export { MarkerError } from './jest/marker-expression.ts';
-export { type EventuallyOptions, EventuallyTimeoutError, eventually } from './jest/matchers.ts';
 export { currentTest, type FailureHook, onTestFailure, type TestInfo } from './jest/test-context.ts';
 export { eventTime, formatEvent, listEvents } from './kube/events.ts';
 export { kubeClients } from './kube/kube-clients.ts';

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { ChartDeployment } from '../../testsupport/cluster/chart-deployment.ts';
 import { mark } from '../../testsupport/index.ts';
-import { eventually } from '../../testsupport/jest/matchers.ts';
+import { eventually } from '../../testsupport/jest/eventually.ts';
 import { type Host, host } from '../../testsupport/probes/host.ts';
 import { CommandFailedError, ProbeError } from '../../testsupport/probes/probe-error.ts';
 
