@@ -201,6 +201,7 @@ def main(argv: list[str]) -> int:
             return 0
         ctr = ContainerdImages()
         present = ctr.present()
+        changed = 0
         for image in images:
             h = hashes[image.name]
             if not os.path.exists(image.tar_path(h)):
@@ -209,6 +210,9 @@ def main(argv: list[str]) -> int:
                 build(image, h)
             if args.command == "import" or not state.current(image.ref, h, present):
                 import_image(ctr, state, image, h)
+                changed += 1
+        if changed == 0:
+            log(f"{len(images)} images current in containerd ({', '.join(i.name for i in images)})")
         return 0
 
 
