@@ -28,12 +28,16 @@ mark('chart_deploy').describe('smoke test', () => {
         `StatefulSet/${app.releaseName}-db:appx1`,
       ].sort(),
     );
-    const report = await smokeTest(app.namespace, expected, { timeout: 30_000 });
+    // the job namespace is shared with the other test files running in parallel: look at this release only
+    const selector = `app.kubernetes.io/instance=${app.releaseName}`;
+    const report = await smokeTest(app.namespace, expected, { timeout: 30_000, selector });
     expect(report).toMatchObject({ ok: true, running: 5, expected: 5, missing: [], waiting: [] });
 
-    const cli = await execa(process.execPath, [smokeCli, '--namespace', app.namespace, '--timeout', '30'], {
-      reject: false,
-    });
+    const cli = await execa(
+      process.execPath,
+      [smokeCli, '--namespace', app.namespace, '--release', app.releaseName, '--selector', selector, '--timeout', '30'],
+      { reject: false },
+    );
     expect({ exitCode: cli.exitCode, stderr: cli.stderr }).toMatchObject({ exitCode: 0 });
     expect(cli.stdout).toContain('5/5 expected containers running, none waiting');
   }, 240_000);
@@ -43,9 +47,11 @@ mark('chart_deploy').describe('smoke test', () => {
     await using app = await ChartDeployment.install(fixtureChart('crash-loop'), { values, wait: false });
     const chart = await HelmChart.render(fixtureChart('crash-loop'), { releaseName: app.releaseName, values });
     const started = performance.now();
+    const selector = `app.kubernetes.io/instance=${app.releaseName}`;
     const error = await smokeTest(app.namespace, expectedContainers(chart.documents), {
       timeout: 15_000,
       interval: 1_000,
+      selector,
     }).then(
       () => new Error('the smoke test passed on a crash-looping chart'),
       (e: unknown) => e as Error,
@@ -57,9 +63,11 @@ mark('chart_deploy').describe('smoke test', () => {
     expect(elapsed).toBeGreaterThanOrEqual(15_000);
     expect(elapsed).toBeLessThan(15_000 + 1_000 + 500);
 
-    const cli = await execa(process.execPath, [smokeCli, '--namespace', app.namespace, '--timeout', '3'], {
-      reject: false,
-    });
+    const cli = await execa(
+      process.execPath,
+      [smokeCli, '--namespace', app.namespace, '--release', app.releaseName, '--selector', selector, '--timeout', '3'],
+      { reject: false },
+    );
     expect(cli.exitCode).toBe(1);
     expect(cli.stderr).toMatch(/smoke test failed in namespace \S+: 0\/1 expected containers running/);
     expect(cli.stderr).toMatch(/waiting: \S+\/quitter: (CrashLoopBackOff|Terminated Error)\b.*exit code 3/);

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// `npm run smoke -- --namespace NS [--chart DIR [--release NAME] [--values FILE]...] [--timeout SECONDS]`
+// `npm run smoke -- --namespace NS [--chart DIR] [--release NAME] [--values FILE]... [--selector LABELS] [--timeout SECONDS]`
 // Checks that every container the charts define runs in NS and none waits. Without --chart the expected
-// containers come from the manifests of every helm release deployed in NS.
+// containers come from the manifests of the helm releases deployed in NS (only --release NAME if given).
 import { parseArgs } from 'node:util';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { expectedContainers } from '../cluster/expected-containers.ts';
@@ -13,7 +13,10 @@ import { HelmChart } from '../helm/helm-chart.ts';
 import { HelmTestAdaptor } from '../helm/helm-test-adaptor.ts';
 import { kubeClients } from '../kube/kube-clients.ts';
 
-const usage = `usage: npm run smoke -- --namespace NS [--chart DIR [--release NAME] [--values FILE]...] [--timeout SECONDS]`;
+const usage = `usage: npm run smoke -- --namespace NS [--chart DIR] [--release NAME] [--values FILE]... [--selector LABELS] [--timeout SECONDS]
+  --chart DIR        expect what DIR renders to (repeatable); default: what the deployed releases' manifests define
+  --release NAME     the release name to render with, or the only deployed release to take expectations from
+  --selector LABELS  only pods with these labels count, e.g. app.kubernetes.io/instance=NAME`;
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
@@ -22,6 +25,7 @@ async function main(): Promise<number> {
       chart: { type: 'string', multiple: true, default: [] },
       release: { type: 'string' },
       values: { type: 'string', multiple: true, default: [] },
+      selector: { type: 'string' },
       timeout: { type: 'string', default: '120' },
       help: { type: 'boolean', default: false },
     },
@@ -47,9 +51,11 @@ async function main(): Promise<number> {
     }
   } else {
     const { stdout } = await helm.run(['list', '--output', 'json']);
-    const releases = JSON.parse(stdout) as { name: string; revision: string }[];
+    const releases = (JSON.parse(stdout) as { name: string; revision: string }[]).filter(
+      (release) => !values.release || release.name === values.release,
+    );
     if (releases.length === 0) {
-      throw new ConfigError(`no helm release in namespace ${namespace}`, {
+      throw new ConfigError(`no helm release${values.release ? ` ${values.release}` : ''} in namespace ${namespace}`, {
         hint: 'pass --chart DIR to say what should run there',
       });
     }
@@ -65,7 +71,11 @@ async function main(): Promise<number> {
       !node.spec?.unschedulable && node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
   ).length;
   const expected = expectedContainers(documents, { nodes });
-  const report = await smokeTest(namespace, expected, { timeout: Number(values.timeout) * 1000, options });
+  const report = await smokeTest(namespace, expected, {
+    timeout: Number(values.timeout) * 1000,
+    selector: values.selector,
+    options,
+  });
   console.log(
     `smoke test passed in ${namespace}: ${report.running}/${report.expected} expected containers running, none waiting`,
   );

@@ -10,6 +10,8 @@ import type { ExpectedContainer } from './expected-containers.ts';
 export class SmokeTestError extends ChartTestwareError {}
 
 export interface SmokeOptions {
+  /** Only pods with these labels count (e.g. "app.kubernetes.io/instance=web"); default every pod of the namespace. */
+  readonly selector?: string;
   readonly timeout?: number;
   readonly interval?: number;
   readonly signal?: AbortSignal;
@@ -32,9 +34,12 @@ export async function smokeCheck(
   namespace: string,
   expected: readonly ExpectedContainer[],
   options?: RunOptions,
+  selector?: string,
 ): Promise<SmokeReport> {
   const { core } = kubeClients(options ?? loadOptions());
-  const pods = (await core.listNamespacedPod({ namespace })).items.filter((pod) => !pod.metadata?.deletionTimestamp);
+  const pods = (await core.listNamespacedPod({ namespace, labelSelector: selector })).items.filter(
+    (pod) => !pod.metadata?.deletionTimestamp,
+  );
   const missing: string[] = [];
   let running = 0;
   let total = 0;
@@ -95,7 +100,7 @@ export async function smokeTest(
   try {
     return await waitUntil(
       async () => {
-        last = await smokeCheck(namespace, expected, options);
+        last = await smokeCheck(namespace, expected, options, smoke.selector);
         if (!last.ok && performance.now() - lastPrinted >= options.timeouts.progressIntervalMs) {
           lastPrinted = performance.now();
           progress(
