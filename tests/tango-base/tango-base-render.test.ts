@@ -13,7 +13,7 @@ import type {
   V1StatefulSet,
   V1StorageClass,
 } from '@kubernetes/client-node';
-import { ChartRenderError, HelmChart, mark } from '../../testsupport/index.ts';
+import { ChartRenderError, HelmChart, HelmTestAdaptor, mark } from '../../testsupport/index.ts';
 
 const chartDir = path.resolve(import.meta.dirname, '..', '..', 'charts', 'tango-base');
 const release = 'rendertest';
@@ -39,6 +39,14 @@ mark('no_deploy').describe('charts/tango-base rendered', () => {
       namespace,
       values: { itango: { enabled: true } },
     });
+  });
+
+  test('helm lint --strict reports nothing, with the default values and with every switch flipped', async () => {
+    const helm = await HelmTestAdaptor.create();
+    for (const values of [{}, { itango: { enabled: true }, tangodb: { pv: { enabled: false } } }]) {
+      const result = await helm.lint(chartDir, { strict: true, values });
+      expect(result.messages).toEqual([]);
+    }
   });
 
   test('has the layout of the SKAMPI tango-base chart', () => {
