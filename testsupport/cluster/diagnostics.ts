@@ -62,6 +62,17 @@ export async function gatherDiagnostics(target: DiagnosticsTarget): Promise<Diag
       errors.push(`${what}: ${(error as Error).message}`);
     }
   };
+  // the job namespace may be shared with other deployments: with a release, only its pods (by helm's labels)
+  const ofRelease = (pods: V1Pod[]): V1Pod[] => {
+    const release = target.releaseName;
+    if (!release) return pods;
+    const own = pods.filter(
+      (pod) =>
+        pod.metadata?.labels?.['app.kubernetes.io/instance'] === release || pod.metadata?.labels?.release === release,
+    );
+    // a chart that does not label its pods: show them all rather than none
+    return own.length > 0 ? own : pods;
+  };
   const workloadKinds = ['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'PersistentVolumeClaim', 'Service'];
 
   let manifest: string | undefined;
@@ -148,7 +159,7 @@ export async function gatherDiagnostics(target: DiagnosticsTarget): Promise<Diag
             : 'missing',
         });
       }
-      for (const pod of view.list<V1Pod>('Pod', target.namespace)) {
+      for (const pod of ofRelease(view.list<V1Pod>('Pod', target.namespace))) {
         const ready = pod.status?.conditions?.find((condition) => condition.type === 'Ready')?.status === 'True';
         if (ready || pod.status?.phase === 'Succeeded') continue;
         notReady.push({
@@ -163,7 +174,7 @@ export async function gatherDiagnostics(target: DiagnosticsTarget): Promise<Diag
 
   await attempt('logs', async () => {
     const pods =
-      view?.list<V1Pod>('Pod', target.namespace) ??
+      (view ? ofRelease(view.list<V1Pod>('Pod', target.namespace)) : undefined) ??
       (await core.listNamespacedPod({ namespace: target.namespace })).items;
     const reads: Promise<void>[] = [];
     for (const pod of pods) {
