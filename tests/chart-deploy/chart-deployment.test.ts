@@ -115,6 +115,23 @@ mark('chart_deploy').describe('ChartDeployment', () => {
     expect((await app.history()).map((h) => h.revision)).toEqual([1, 2, 3]);
   }, 240_000);
 
+  test('upgrade of a StatefulSet and a DaemonSet waits for their rolling update to finish', async () => {
+    const values = await busyboxValues({ message: 'first' });
+    await using app = await ChartDeployment.install(fixtureChart('all-kinds'), { values });
+    await app.upgrade({ values: { ...values, message: 'second' } });
+    const { apps } = kubeClients();
+    const db = await apps.readNamespacedStatefulSet({ name: `${app.releaseName}-db`, namespace: app.namespace });
+    expect(db.status?.currentRevision).toBe(db.status?.updateRevision);
+    expect(db.status?.readyReplicas).toBe(1);
+    const pods = (await app.pods()).filter((pod) => ['db', 'agent'].includes(pod.metadata?.labels?.component ?? ''));
+    expect(pods).toHaveLength(2);
+    for (const pod of pods) {
+      expect(pod.metadata?.deletionTimestamp).toBeUndefined();
+      expect(pod.spec?.containers[0]?.env?.find((e) => e.name === 'MESSAGE')?.value).toBe('second');
+      expect(pod.status?.conditions?.find((c) => c.type === 'Ready')?.status).toBe('True');
+    }
+  }, 240_000);
+
   test('release names are unique across parallel installs of the same chart', async () => {
     const values = await busyboxValues({ delaySeconds: 0 });
     const apps = await Promise.all(
