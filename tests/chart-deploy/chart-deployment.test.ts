@@ -5,6 +5,7 @@ import path from 'node:path';
 import { expect, test } from '@jest/globals';
 import type { V1Deployment, V1EndpointSlice, V1Job, V1Pod, V1StatefulSet } from '@kubernetes/client-node';
 import { ChartDeployment } from '../../testsupport/cluster/chart-deployment.ts';
+import { waitForReady } from '../../testsupport/cluster/wait-ready.ts';
 import { mark } from '../../testsupport/index.ts';
 import { kubeClients } from '../../testsupport/kube/kube-clients.ts';
 import { busyboxValues, fixtureChart } from './fixtures.ts';
@@ -131,6 +132,25 @@ mark('chart_deploy').describe('ChartDeployment', () => {
       expect(pod.status?.conditions?.find((c) => c.type === 'Ready')?.status).toBe('True');
     }
   }, 240_000);
+
+  test('a long wait prints what it waits for and what is not ready, every interval', async () => {
+    const values = await busyboxValues({ delaySeconds: 4 });
+    await using app = await ChartDeployment.install(fixtureChart('slow-ready'), { values, wait: false });
+    const lines: string[] = [];
+    const result = await waitForReady(await app.objects(), {
+      label: `release ${app.releaseName}`,
+      progress: (line) => lines.push(line),
+      progressIntervalMs: 700,
+    });
+    expect(result.elapsedMs).toBeGreaterThan(3_000);
+    expect(lines.length).toBeGreaterThanOrEqual(3);
+    expect(lines[0]).toMatch(
+      new RegExp(
+        `^\\d+s: waiting for release ${app.releaseName}: 0/1 ready; not ready: Pod \\S+/${app.releaseName} \\(phase`,
+      ),
+    );
+    expect(lines.at(-1)).toMatch(/running, not ready|ContainerCreating|Pending/);
+  }, 120_000);
 
   test('release names are unique across parallel installs of the same chart', async () => {
     const values = await busyboxValues({ delaySeconds: 0 });
