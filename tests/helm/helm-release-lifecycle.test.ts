@@ -41,7 +41,7 @@ mark('chart_deploy').describe('a helm release through HelmTestAdaptor', () => {
     test("a failing helm test throws, and the error shows the failed test and its pod's log", async () => {
       await helm.upgrade(releaseName, chart, {
         reuseValues: true,
-        values: { replicaCount: 0 },
+        values: { replicaCount: 0, tests: { retrySeconds: 1 } },
         wait: true,
         timeout: 120_000,
       });
@@ -67,6 +67,7 @@ mark('chart_deploy').describe('a helm release through HelmTestAdaptor', () => {
       expect(await helm.getValues(releaseName, { revision: 2 })).toEqual({
         server: { logFormat: 'text' },
         replicaCount: 0,
+        tests: { retrySeconds: 1 },
       });
       expect((await helm.getValues(releaseName, { all: true })).image).toMatchObject({ image: 'echo-server' });
       expect(await helm.getManifest(releaseName)).toMatch(/kind: Deployment[\s\S]*replicas: 2/);
