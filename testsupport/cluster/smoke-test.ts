@@ -27,6 +27,8 @@ export interface SmokeReport {
   readonly waiting: readonly string[];
   readonly running: number;
   readonly expected: number;
+  /** Restart count of every container looked at, by "pod/container". */
+  readonly restarts: Readonly<Record<string, number>>;
 }
 
 /** One look at the namespace: are all expected containers running and none waiting? */
@@ -81,12 +83,18 @@ export async function smokeCheck(
       waiting.push(`${pod.metadata?.name}: Pending${scheduled ? ` (${scheduled.reason}: ${scheduled.message})` : ''}`);
     }
   }
-  return { ok: missing.length === 0 && waiting.length === 0, missing, waiting, running, expected: total };
+  const restarts: Record<string, number> = {};
+  for (const pod of pods) {
+    for (const status of pod.status?.containerStatuses ?? []) {
+      restarts[`${pod.metadata?.name}/${status.name}`] = status.restartCount;
+    }
+  }
+  return { ok: missing.length === 0 && waiting.length === 0, missing, waiting, running, expected: total, restarts };
 }
 
 /**
  * The smoke test: retries until every expected container (from the rendered charts, see expectedContainers)
- * runs and none waits, or throws SmokeTestError at the deadline listing what is missing and why it waits.
+ * runs and none waits, on two checks in a row with no restart in between, or throws SmokeTestError at the deadline listing what is missing and why it waits.
  */
 export async function smokeTest(
   namespace: string,
@@ -96,18 +104,25 @@ export async function smokeTest(
   const options = smoke.options ?? loadOptions();
   const progress = smoke.progress ?? stderrProgress;
   let last: SmokeReport | undefined;
+  let lastFailed: SmokeReport | undefined;
   let lastPrinted = 0;
   try {
     return await waitUntil(
       async () => {
+        const previous = last;
         last = await smokeCheck(namespace, expected, options, smoke.selector);
+        if (!last.ok) lastFailed = last;
+        // one look can catch a crash-looping container in its moment of running: pass on two looks in a row
+        // (an interval apart) that both pass with no container restarted in between
+        const stable =
+          last.ok && previous?.ok === true && JSON.stringify(previous.restarts) === JSON.stringify(last.restarts);
         if (!last.ok && performance.now() - lastPrinted >= options.timeouts.progressIntervalMs) {
           lastPrinted = performance.now();
           progress(
             `smoke test in ${namespace}: ${last.running}/${last.expected} containers running; ${[...last.missing, ...last.waiting].slice(0, 4).join('; ')}`,
           );
         }
-        return last.ok ? last : undefined;
+        return stable ? last : undefined;
       },
       {
         timeout: smoke.timeout ?? options.timeouts.readyTimeoutMs,
@@ -118,10 +133,16 @@ export async function smokeTest(
     );
   } catch (error) {
     if (!(error instanceof WaitTimeoutError) || !last) throw error;
+    // the last look may have caught a restarting container running: report the last look that saw the problem
+    const report = last.ok && lastFailed ? lastFailed : last;
+    const restarted = Object.entries(last.restarts)
+      .filter(([container, count]) => (lastFailed?.restarts[container] ?? count) !== count)
+      .map(([container]) => `  restarted: ${container}`);
     throw new SmokeTestError(
-      `smoke test failed in namespace ${namespace}: ${last.running}/${last.expected} expected containers running\n${[
-        ...last.missing.map((line) => `  missing: ${line}`),
-        ...last.waiting.map((line) => `  waiting: ${line}`),
+      `smoke test failed in namespace ${namespace}: ${report.running}/${report.expected} expected containers running\n${[
+        ...report.missing.map((line) => `  missing: ${line}`),
+        ...report.waiting.map((line) => `  waiting: ${line}`),
+        ...restarted,
       ].join('\n')}`,
       { hint: `the waiting reasons say why; \`kubectl describe pod -n ${namespace} <pod>\` shows more`, cause: error },
     );
