@@ -19,6 +19,8 @@ const config: Config = {
   modulePathIgnorePatterns: ['<rootDir>/reports/'],
   snapshotFormat: { escapeString: false, printBasicPrototype: false },
   testTimeout: 30_000,
+  // chart_deploy tests mostly wait on the cluster: two workers overlap those waits even on a 2-core machine.
+  maxWorkers: 2,
   setupFilesAfterEnv: ['<rootDir>/testsupport/jest/matchers.ts'],
 };
 
