@@ -98,7 +98,7 @@ mark('no_deploy').describe('policy checks on fixture charts', () => {
   beforeAll(async () => {
     const charts = ['good', 'bad-objects', 'bad-chart-meta', 'bad-lint'];
     const evaluated = await Promise.all(charts.map((chart) => evaluateChartPolicy(fixtureChart(chart))));
-    charts.forEach((chart, index) => reports.set(chart, evaluated[index] as PolicyReport));
+    for (const [index, chart] of charts.entries()) reports.set(chart, evaluated[index] as PolicyReport);
   }, 120_000);
 
   const result = (chart: string, id: string): CheckResult => {

@@ -12,14 +12,22 @@ export function loadKubeConfig(options: RunOptions = loadOptions()): KubeConfig 
     if (options.kubeconfig) kubeConfig.loadFromFile(options.kubeconfig);
     else kubeConfig.loadFromDefault();
   } catch (error) {
-    throw new ConfigError(`cannot read kubeconfig ${options.kubeconfig ?? '(default lookup)'}: ${(error as Error).message}`, {
-      hint: 'set KUBECONFIG to a readable kubeconfig, or run `npm run cluster:up` for the embedded local cluster',
-    });
+    throw new ConfigError(
+      `cannot read kubeconfig ${options.kubeconfig ?? '(default lookup)'}: ${(error as Error).message}`,
+      {
+        hint: 'set KUBECONFIG to a readable kubeconfig, or run `npm run cluster:up` for the embedded local cluster',
+      },
+    );
   }
   if (options.kubeContext) {
     if (!kubeConfig.getContexts().some((context) => context.name === options.kubeContext)) {
       throw new ConfigError(`kube context "${options.kubeContext}" is not in the kubeconfig`, {
-        hint: `known contexts: ${kubeConfig.getContexts().map((c) => c.name).join(', ') || '(none)'}`,
+        hint: `known contexts: ${
+          kubeConfig
+            .getContexts()
+            .map((c) => c.name)
+            .join(', ') || '(none)'
+        }`,
       });
     }
     kubeConfig.setCurrentContext(options.kubeContext);
