@@ -3,9 +3,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'no
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from '@jest/globals';
-import { execa } from 'execa';
 import { mark } from '../../testsupport/index.ts';
-import { projectRoot } from './fixtures.ts';
+import { projectRoot, startRunner } from '../support/runner-process.ts';
 
 function filesUnder(dir: string): string[] {
   return readdirSync(dir).flatMap((entry) => {
@@ -19,23 +18,8 @@ mark('chart_deploy').test(
   async () => {
     const reports = mkdtempSync(path.join(os.tmpdir(), 'ct-diag-reports-'));
     const password = `pw-${randomBytes(8).toString('hex')}`;
-    const env: Record<string, string | undefined> = {
-      ...process.env,
-      CT_FIXTURE_PASSWORD: password,
-      CHART_TESTWARE_REPORTS_DIR: reports,
-    };
-    for (const name of [
-      'CHART_TESTWARE_OPTIONS',
-      'CHART_TESTWARE_RUN_ID',
-      'CHART_TESTWARE_RUNNER_PID',
-      'JEST_WORKER_ID',
-    ]) {
-      delete env[name];
-    }
-    const run = await execa(
-      process.execPath,
+    const run = await startRunner(
       [
-        path.join(projectRoot, 'testsupport', 'jest', 'cli.ts'),
         '--marker',
         'chart_deploy',
         '--test-namespace',
@@ -44,7 +28,7 @@ mark('chart_deploy').test(
         '--testPathIgnorePatterns',
         '/node_modules/',
       ],
-      { cwd: projectRoot, env, extendEnv: false, reject: false, all: true },
+      { CT_FIXTURE_PASSWORD: password, CHART_TESTWARE_REPORTS_DIR: reports },
     );
     expect({ exitCode: run.exitCode, tail: run.all?.slice(-1500) }).toMatchObject({ exitCode: 1 });
     const junit = readFileSync(path.join(reports, 'junit.xml'), 'utf8');

@@ -3,8 +3,9 @@ import path from 'node:path';
 import { loadOptions } from '../../testsupport/config/options.ts';
 import { ConfigError } from '../../testsupport/errors.ts';
 import { kubeClients } from '../../testsupport/kube/kube-clients.ts';
+import { projectRoot } from '../support/runner-process.ts';
 
-export const projectRoot = path.resolve(import.meta.dirname, '..', '..');
+export { projectRoot };
 
 export function fixtureChart(name: string): string {
   return path.join(projectRoot, 'tests', 'fixtures', 'charts', name);

@@ -3,43 +3,22 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect, test } from '@jest/globals';
-import { execa, type ResultPromise } from 'execa';
+import { execa } from 'execa';
 import { mark } from '../../testsupport/index.ts';
 import { apiStatus, kubeClients } from '../../testsupport/kube/kube-clients.ts';
 import { giveUp, waitUntil } from '../../testsupport/kube/wait-until.ts';
-import { projectRoot } from './fixtures.ts';
+import { projectRoot, startRunner } from '../support/runner-process.ts';
 
 const slowTest = path.join('tests', 'chart-deploy', 'fixtures', 'slow-run.test.ts');
 
 /** Starts the runner on the slow fixture test in its own namespace, as a person would from a shell. */
-function startRun(namespace: string, readyFile: string): ResultPromise {
-  const env: Record<string, string | undefined> = {
-    ...process.env,
-    CT_SLOW_RUN_READY: readyFile,
-    CHART_TESTWARE_REPORTS_DIR: mkdtempSync(path.join(os.tmpdir(), 'ct-interrupt-reports-')),
-  };
-  // a fresh run: none of this run's identity may leak into it
-  for (const name of [
-    'CHART_TESTWARE_OPTIONS',
-    'CHART_TESTWARE_RUN_ID',
-    'CHART_TESTWARE_RUNNER_PID',
-    'JEST_WORKER_ID',
-  ]) {
-    delete env[name];
-  }
-  return execa(
-    process.execPath,
-    [
-      path.join(projectRoot, 'testsupport', 'jest', 'cli.ts'),
-      '--marker',
-      'chart_deploy',
-      '--test-namespace',
-      namespace,
-      slowTest,
-      '--testPathIgnorePatterns',
-      '/node_modules/',
-    ],
-    { cwd: projectRoot, env, extendEnv: false, reject: false, all: true },
+function startRun(namespace: string, readyFile: string): ReturnType<typeof startRunner> {
+  return startRunner(
+    ['--marker', 'chart_deploy', '--test-namespace', namespace, slowTest, '--testPathIgnorePatterns', '/node_modules/'],
+    {
+      CT_SLOW_RUN_READY: readyFile,
+      CHART_TESTWARE_REPORTS_DIR: mkdtempSync(path.join(os.tmpdir(), 'ct-interrupt-reports-')),
+    },
   );
 }
 
@@ -58,7 +37,7 @@ async function volumesOf(namespace: string): Promise<string[]> {
     .map((pv) => pv.metadata?.name ?? '');
 }
 
-async function waitForDeployed(run: ResultPromise, readyFile: string): Promise<void> {
+async function waitForDeployed(run: ReturnType<typeof startRunner>, readyFile: string): Promise<void> {
   let ended: string | undefined;
   run.then((result) => {
     ended = `exit ${result.exitCode}: ${result.all?.slice(-3000)}`;

@@ -1,9 +1,7 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { execa } from 'execa';
-
-const projectRoot = path.resolve(import.meta.dirname, '..', '..');
+import { projectRoot, startRunner } from '../support/runner-process.ts';
 
 export interface FixtureRun {
   readonly exitCode: number;
@@ -16,10 +14,8 @@ export interface FixtureRun {
 /** Runs the real runner (as a user would, in a child process) over the runner's fixture tests. */
 export async function runFixtures(args: readonly string[], fixture = 'markers'): Promise<FixtureRun> {
   const reportsDir = mkdtempSync(path.join(os.tmpdir(), 'runner-test-'));
-  const result = await execa(
-    process.execPath,
+  const result = await startRunner(
     [
-      path.join(projectRoot, 'testsupport', 'jest', 'cli.ts'),
       '--local-cluster',
       'never',
       '--reports-dir',
@@ -29,7 +25,7 @@ export async function runFixtures(args: readonly string[], fixture = 'markers'):
       ...args,
       `tests/fixtures/runner/${fixture}`,
     ],
-    { cwd: projectRoot, reject: false, all: true, env: { CI: 'true' } },
+    { CI: 'true' },
   );
   let junit = '';
   try {
