@@ -18,7 +18,6 @@ export {
   NamespaceDeletionTimeoutError,
   releaseRunNamespaces,
 } from './cluster/job-namespace.ts';
-export { readinessCondition } from './cluster/readiness.ts';
 export { type SmokeReport, SmokeTestError, smokeCheck, smokeTest } from './cluster/smoke-test.ts';
 export {
   waitForClaim,
@@ -80,10 +79,10 @@ export { type EventuallyOptions, EventuallyTimeoutError, eventually } from './je
 export { type Marked, mark } from './jest/mark.ts';
 export { MarkerError } from './jest/marker-expression.ts';
 export { currentTest, type FailureHook, onTestFailure, type TestInfo } from './jest/test-context.ts';
-export { eventTime, formatEvent, listEvents } from './kube/events.ts';
+export { listEvents } from './kube/events.ts';
 export { kubeClients } from './kube/kube-clients.ts';
 export { loadKubeConfig } from './kube/kube-config.ts';
-export { describeRef, type ObjectRef } from './kube/object-ref.ts';
+export type { ObjectRef } from './kube/object-ref.ts';
 export { ExecError, type ExecResult, execInPod } from './kube/pod-exec.ts';
 export { podLogs } from './kube/pod-logs.ts';
 export { ForwardedPort, PortForwardError, type PortForwardTarget, portForward } from './kube/port-forward.ts';
@@ -102,7 +101,7 @@ export {
   type PolicyOptions,
   type PolicyReport,
 } from './policy/policy-evaluation.ts';
-export { type Waiver, waiversFileName } from './policy/waivers.ts';
+export type { Waiver } from './policy/waivers.ts';
 // probes: testinfra-style hosts over kube exec, SSH or local
 export { CommandResult } from './probes/command-result.ts';
 export type { FileState } from './probes/file-state.ts';
