@@ -31,8 +31,8 @@ mark('chart_deploy').describe('a helm release through HelmTestAdaptor', () => {
       const result = await helm.test(releaseName, { timeout: 120_000 });
       expect(result.suites.map((suite) => [suite.name, suite.phase]).sort()).toEqual([
         // The release name already contains the chart name, so the chart does not repeat it.
-        [`${releaseName}-test-echo`, 'Succeeded'],
-        [`${releaseName}-test-healthz`, 'Succeeded'],
+        [`${releaseName}-echo-test`, 'Succeeded'],
+        [`${releaseName}-healthz-test`, 'Succeeded'],
       ]);
       expect(result.output).toContain(`-> 200 "ok\\n"`);
       expect(result.output).toMatch(/POST http:\/\/\S+\/echo "helm test of .*" -> 200/);
@@ -50,7 +50,7 @@ mark('chart_deploy').describe('a helm release through HelmTestAdaptor', () => {
       if (result.ok) return;
       expect(result.error.message).toMatch(/Phase:\s+Failed/);
       expect(result.error.message).toMatch(
-        /POD LOGS: \S+-test-(echo|healthz)\n\s+(POST|GET) http:\/\/\S+ failed: connect ECONNREFUSED/,
+        /POD LOGS: \S+-(echo|healthz)-test\n\s+(POST|GET) http:\/\/\S+ failed: connect ECONNREFUSED/,
       );
       await helm.rollback(releaseName, 1, { wait: true, timeout: 120_000 });
     }, 300_000);
