@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError } from '../errors.ts';
 import { defaults, knownMarkers } from './defaults.ts';
+import { resolveKubeconfig } from './kubeconfig-location.ts';
 
 export type KeepPolicy = 'never' | 'on-failure' | 'always';
 const keepPolicies: readonly KeepPolicy[] = ['never', 'on-failure', 'always'];
@@ -17,7 +18,7 @@ export interface RunOptions {
   readonly markers: readonly string[];
   readonly testNamespace: string;
   readonly kubeContext: string | undefined;
-  /** Path of the kubeconfig file; undefined means the client's default lookup (KUBECONFIG, ~/.kube/config). */
+  /** Path of the kubeconfig file; undefined means the client's default lookup (~/.kube/config, in-cluster). */
   readonly kubeconfig: string | undefined;
   readonly keep: KeepPolicy;
   readonly reportsDir: string;
@@ -71,7 +72,7 @@ export function resolveOptions(
     markers: Object.freeze([...knownMarkers, ...Object.keys(readConfigFile(cwd).markers ?? {})]),
     testNamespace,
     kubeContext: flags.kubeContext ?? nonEmpty(env.CHART_TESTWARE_KUBE_CONTEXT),
-    kubeconfig: nonEmpty(env.KUBECONFIG),
+    kubeconfig: resolveKubeconfig(env),
     keep: keep as KeepPolicy,
     reportsDir: path.resolve(cwd, flags.reportsDir ?? nonEmpty(env.CHART_TESTWARE_REPORTS_DIR) ?? 'reports'),
     runId: nonEmpty(env.CHART_TESTWARE_RUN_ID) ?? `${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`,

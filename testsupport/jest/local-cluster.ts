@@ -1,17 +1,11 @@
 import { existsSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
+import { kubeconfigPresent } from '../config/kubeconfig-location.ts';
 import { ChartTestwareError } from '../errors.ts';
 import type { LocalClusterMode } from './runner-args.ts';
 
 const projectRoot = path.resolve(import.meta.dirname, '..', '..');
-
-/** Whether the client would find a kubeconfig on its own (KUBECONFIG, or ~/.kube/config). */
-export function kubeconfigPresent(env: NodeJS.ProcessEnv): boolean {
-  const files = env.KUBECONFIG?.split(path.delimiter).filter(Boolean) ?? [path.join(os.homedir(), '.kube', 'config')];
-  return files.some((file) => existsSync(file));
-}
 
 /**
  * The kubeconfig of the embedded local cluster, brought up (idempotent) when the mode asks for it; undefined when

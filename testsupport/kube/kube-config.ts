@@ -3,8 +3,9 @@ import { loadOptions, type RunOptions } from '../config/options.ts';
 import { ConfigError } from '../errors.ts';
 
 /**
- * The KubeConfig of the run: the given kubeconfig file (or the client's default lookup) switched to
- * --kube-context when one is given. Fails with a clear error when there is no usable cluster entry.
+ * The KubeConfig of the run: the run's kubeconfig file (KUBECONFIG, else the embedded local cluster's when no other
+ * would be found) or the client's default lookup, switched to --kube-context when one is given. Fails with a clear
+ * error when there is no usable cluster entry.
  */
 export function loadKubeConfig(options: RunOptions = loadOptions()): KubeConfig {
   const kubeConfig = new KubeConfig();
