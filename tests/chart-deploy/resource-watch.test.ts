@@ -1,13 +1,14 @@
 import { expect, test } from '@jest/globals';
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { jobNamespace, mark } from '../../testsupport/index.ts';
+import { ensureJobNamespace, loadOptions, mark } from '../../testsupport/index.ts';
 import { kubeClients } from '../../testsupport/kube/kube-clients.ts';
 import { ResourceWatch, type WatchEvent } from '../../testsupport/kube/resource-watch.ts';
 import { waitUntil } from '../../testsupport/kube/wait-until.ts';
 
 mark('chart_deploy').describe('ResourceWatch', () => {
   test('keeps its cache current across a dropped watch (the client drops one after 30 s of silence)', async () => {
-    const namespace = await jobNamespace();
+    // A namespace of its own: in the shared job namespace other tests' ConfigMaps would break the silence.
+    const namespace = await ensureJobNamespace({ ...loadOptions(), namespacePerFile: true }, import.meta.filename);
     const { config, objects, core } = kubeClients();
     const events: WatchEvent<KubernetesObject>[] = [];
     const watch = await new ResourceWatch(config, objects, { kind: 'ConfigMap', namespace }, (e) => events.push(e), {
