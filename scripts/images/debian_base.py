@@ -123,12 +123,7 @@ def ensure_base(cache_dir: str, log) -> str:
     with open(os.path.join(rootfs, "etc/apt/sources.list"), "w") as f:
         f.write(sources_list(archive, security))
     # Device nodes, caches and host identity do not belong in an image; runtimes provide /dev and resolv.conf.
-    for sub in ("dev", "proc", "sys", "tmp"):
-        for entry in glob.glob(os.path.join(rootfs, sub, "*")) + glob.glob(os.path.join(rootfs, sub, ".*")):
-            if os.path.isdir(entry) and not os.path.islink(entry):
-                shutil.rmtree(entry)
-            else:
-                os.unlink(entry)
+    empty_runtime_dirs(rootfs)
     for name in ("etc/resolv.conf", "etc/hostname"):
         path = os.path.join(rootfs, name)
         if os.path.lexists(path):
@@ -141,3 +136,13 @@ def ensure_base(cache_dir: str, log) -> str:
     open(os.path.join(root, "complete"), "w").write(f"{time.monotonic() - started:.1f}\n")
     log(f"base: ready in {time.monotonic() - started:.1f} s")
     return rootfs
+
+
+def empty_runtime_dirs(rootfs: str) -> None:
+    """Empties /dev, /proc, /sys and /tmp of a rootfs: what runtimes mount or generate must not come from the image."""
+    for sub in ("dev", "proc", "sys", "tmp"):
+        for entry in glob.glob(os.path.join(rootfs, sub, "*")) + glob.glob(os.path.join(rootfs, sub, ".*")):
+            if os.path.isdir(entry) and not os.path.islink(entry):
+                shutil.rmtree(entry)
+            else:
+                os.unlink(entry)

@@ -7,7 +7,6 @@ Files keep their numeric uid/gid (cp -a as root), which the image layer then pre
 
 from __future__ import annotations
 
-import glob
 import os
 import shlex
 import shutil
@@ -24,7 +23,7 @@ from containerfile import (
     split_arg,
     substitute,
 )
-from debian_base import LOCAL_BASE_REF
+from debian_base import LOCAL_BASE_REF, empty_runtime_dirs
 
 DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
@@ -217,11 +216,5 @@ def build_rootfs(
                 raise BuildStepError(f"{where} failed: {e}; build log: {log_path}") from e
             if ins.keyword in ("RUN", "COPY"):
                 log(f"  {ins.keyword} at line {ins.line}: {time.monotonic() - started:.1f} s")
-    # What runtimes mount or generate must not come from the image.
-    for sub in ("proc", "sys", "dev", "tmp"):
-        for entry in glob.glob(os.path.join(rootfs, sub, "*")) + glob.glob(os.path.join(rootfs, sub, ".*")):
-            if os.path.isdir(entry) and not os.path.islink(entry):
-                shutil.rmtree(entry)
-            else:
-                os.unlink(entry)
+    empty_runtime_dirs(rootfs)
     return config
