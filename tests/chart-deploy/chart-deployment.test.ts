@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,16 +8,9 @@ import { ChartDeployment } from '../../testsupport/cluster/chart-deployment.ts';
 import { waitForReady } from '../../testsupport/cluster/wait-ready.ts';
 import { mark } from '../../testsupport/index.ts';
 import { kubeClients } from '../../testsupport/kube/kube-clients.ts';
-import { busyboxValues, fixtureChart } from './fixtures.ts';
+import { busyboxValues, filesUnder, fixtureChart } from './fixtures.ts';
 
 const password = 's3cr3t-fixture-value';
-
-function filesUnder(dir: string): string[] {
-  return readdirSync(dir).flatMap((entry) => {
-    const file = path.join(dir, entry);
-    return statSync(file).isDirectory() ? filesUnder(file) : [file];
-  });
-}
 
 mark('chart_deploy').describe('ChartDeployment', () => {
   test('installs a chart with every kind and returns only when each is ready; queries, diagnostics, uninstall', async () => {

@@ -1,17 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from '@jest/globals';
 import { mark } from '../../testsupport/index.ts';
 import { projectRoot, startRunner } from '../support/runner-process.ts';
-
-function filesUnder(dir: string): string[] {
-  return readdirSync(dir).flatMap((entry) => {
-    const file = path.join(dir, entry);
-    return statSync(file).isDirectory() ? filesUnder(file) : [file];
-  });
-}
+import { filesUnder } from './fixtures.ts';
 
 mark('chart_deploy').test(
   'a failing chart_deploy test gets its diagnostics saved and referenced from JUnit, with no secret in them',

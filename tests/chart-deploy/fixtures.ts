@@ -1,4 +1,5 @@
 // Shared by the chart_deploy tests: fixture chart paths and the images the local cluster's node already has.
+import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { loadOptions } from '../../testsupport/config/options.ts';
 import { ConfigError } from '../../testsupport/errors.ts';
@@ -32,4 +33,12 @@ export function busyboxImage(): Promise<string> {
 /** Values that point a fixture chart at the node's busybox image. */
 export async function busyboxValues(extra: Record<string, unknown> = {}): Promise<Record<string, unknown>> {
   return { image: await busyboxImage(), pullPolicy: 'IfNotPresent', ...extra };
+}
+
+/** Every file below `dir`, recursively (e.g. what a diagnostics directory holds). */
+export function filesUnder(dir: string): string[] {
+  return readdirSync(dir).flatMap((entry) => {
+    const file = path.join(dir, entry);
+    return statSync(file).isDirectory() ? filesUnder(file) : [file];
+  });
 }
