@@ -7,13 +7,25 @@ import { currentTest, mark } from '../../testsupport/index.ts';
 import { WaitTimeoutError } from '../../testsupport/kube/wait-until.ts';
 import { busyboxValues, fixtureChart } from './fixtures.ts';
 
-async function installFailure(chart: string, values: Record<string, unknown>, timeout = 120_000) {
+/**
+ * Installs a chart that must fail and returns the error with how long it took. Anything but the expected kind of
+ * error is rethrown, so a failure shows what actually happened rather than a bare type mismatch.
+ */
+async function installFailure(
+  chart: string,
+  values: Record<string, unknown>,
+  timeout = 120_000,
+  expected: new (...args: never[]) => Error = ChartNotReadyError,
+) {
   const started = performance.now();
-  const error = await ChartDeployment.install(fixtureChart(chart), { values, timeout }).then(
-    (app) => app.uninstall().then(() => new Error(`${chart} became ready, which it never should`)),
-    (e: unknown) => e,
-  );
-  return { error: error as Error, seconds: (performance.now() - started) / 1000 };
+  try {
+    const app = await ChartDeployment.install(fixtureChart(chart), { values, timeout });
+    await app.uninstall();
+  } catch (error) {
+    if (!(error instanceof expected)) throw error;
+    return { error, seconds: (performance.now() - started) / 1000 };
+  }
+  throw new Error(`${chart} became ready, which it never should`);
 }
 
 mark('chart_deploy').describe('fail fast', () => {
@@ -94,7 +106,7 @@ mark('chart_deploy').describe('fail fast', () => {
   }, 60_000);
 
   test('a pod that never turns ready times out on time, saying what it waits for', async () => {
-    const { error, seconds } = await installFailure('never-ready', await busyboxValues(), 8_000);
+    const { error, seconds } = await installFailure('never-ready', await busyboxValues(), 8_000, WaitTimeoutError);
     expect(error).toBeInstanceOf(WaitTimeoutError);
     expect(error.message).toMatch(/not ready:\n\s+- Pod \S+: phase Running \(\S+\/app: running, not ready\)/);
     // helm install itself takes a moment; the wait honours its 8 s
