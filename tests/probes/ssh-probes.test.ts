@@ -97,6 +97,24 @@ mark('chart_deploy').describe('probes over SSH on the sshd image', () => {
     expect((await insecure.check(['echo', 'it works', "it's quoted"])).stdout).toBe("it works it's quoted\n");
   }, 120_000);
 
+  test('password login works when the server allows it; a wrong password fails authentication', async () => {
+    const password = `pw ${utils.generateKeyPairSync('ed25519').public.slice(-12)}:@/`;
+    await using sshd = await deploySshdPod(utils.generateKeyPairSync('ed25519').public, { password });
+    await using viaExec = host(`kube://${sshd.namespace}/${sshd.name}`);
+    const hostKey = await (await viaExec.file('/etc/ssh/ssh_host_ed25519_key.pub')).contents();
+    await using withPassword = host(`ssh://tester@${sshd.podIp}`, { password, hostKey });
+    expect((await withPassword.check(['id', '-un'])).stdout).toBe('tester\n');
+    expect(await withPassword.user('tester')).toMatchObject({ exists: true, uid: 1000 });
+    // the password may also ride in the URI, percent-encoded
+    await using inUri = host(`ssh://tester:${encodeURIComponent(password)}@${sshd.podIp}`, { hostKey });
+    expect((await inUri.check(['echo', 'from the URI'])).stdout).toBe('from the URI\n');
+    await using wrong = host(`ssh://tester@${sshd.podIp}`, { password: `${password}x`, hostKey });
+    const failure = await wrong.run(['true']).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(HostUnreachableError);
+    expect((failure as Error).message).toContain('authentication failed');
+    expect((failure as Error).message).not.toContain(password);
+  }, 120_000);
+
   test('an unknown key fails authentication with a message that says so', async () => {
     const keys = utils.generateKeyPairSync('ed25519');
     await using sshd = await deploySshdPod(keys.public);

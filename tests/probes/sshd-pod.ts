@@ -1,5 +1,6 @@
 // Test fixture: an sshd pod (chart-testware.local/sshd) whose user `tester` accepts one public key, mounted
-// from a Secret into /etc/ssh/authorized-keys.d/ as the image expects (images/sshd/entrypoint.sh).
+// from a Secret into /etc/ssh/authorized-keys.d/ as the image expects (images/sshd/entrypoint.sh), and a
+// password too when one is given.
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -18,7 +19,7 @@ export function sshdImage(): string {
   return `chart-testware.local/sshd:${/^TAG=(\S+)$/m.exec(conf)?.[1]}`;
 }
 
-export async function deploySshdPod(authorizedKey: string): Promise<SshdPod> {
+export async function deploySshdPod(authorizedKey: string, login: { password?: string } = {}): Promise<SshdPod> {
   const namespace = await jobNamespace();
   const name = `sshd-${randomBytes(4).toString('hex')}`;
   const { core } = kubeClients();
@@ -39,6 +40,7 @@ export async function deploySshdPod(authorizedKey: string): Promise<SshdPod> {
             name: 'sshd',
             image: sshdImage(),
             imagePullPolicy: 'IfNotPresent',
+            env: login.password === undefined ? [] : [{ name: 'SSH_PASSWORD', value: login.password }],
             ports: [{ name: 'ssh', containerPort: 22 }],
             readinessProbe: { tcpSocket: { port: 'ssh' }, periodSeconds: 1 },
             resources: { requests: { cpu: '10m', memory: '16Mi' }, limits: { cpu: '500m', memory: '128Mi' } },
