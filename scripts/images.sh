@@ -7,7 +7,8 @@
 #   bash scripts/images.sh list                        table of images, cache and import state
 #   bash scripts/images.sh refs                        the image references, one per line
 #
-# Cache: ${CT_IMAGES_CACHE:-~/.cache/chart-testware/images}. containerd socket: ${CT_CONTAINERD_ADDRESS}.
+# Cache: $CT_IMAGES_CACHE, else images/ in the cache root ($CHART_TESTWARE_CACHE_DIR, $XDG_CACHE_HOME/chart-testware or
+# ~/.cache/chart-testware). containerd socket: ${CT_CONTAINERD_ADDRESS}.
 # See docs/images.md.
 set -euo pipefail
 

@@ -27,8 +27,11 @@ REGISTRY = "chart-testware.local"
 BUILDER_DIR = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(BUILDER_DIR))
 IMAGES_DIR = os.environ.get("CT_IMAGES_DIR") or os.path.join(REPO, "images")
-CACHE = os.environ.get(
-    "CT_IMAGES_CACHE", os.path.join(os.path.expanduser("~"), ".cache", "chart-testware", "images")
+# The same cache root as scripts/cluster/common.sh and testsupport/helm/cache-dir.ts.
+CACHE = os.environ.get("CT_IMAGES_CACHE") or os.path.join(
+    os.environ.get("CHART_TESTWARE_CACHE_DIR")
+    or os.path.join(os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "chart-testware"),
+    "images",
 )
 BUILD_ARGS = {"BASE": LOCAL_BASE_REF}
 
