@@ -1,5 +1,5 @@
 import { expect, test } from '@jest/globals';
-import type { KubernetesObject } from '@kubernetes/client-node';
+import { KubeConfig, type KubernetesObject, KubernetesObjectApi } from '@kubernetes/client-node';
 import { ensureJobNamespace, loadOptions, mark } from '../../testsupport/index.ts';
 import { kubeClients } from '../../testsupport/kube/kube-clients.ts';
 import { ResourceWatch, type WatchEvent } from '../../testsupport/kube/resource-watch.ts';
@@ -35,4 +35,89 @@ mark('chart_deploy').describe('ResourceWatch', () => {
       await core.deleteNamespacedConfigMap({ namespace, name: 'before-drop' }).catch(() => undefined);
     }
   }, 90_000);
+
+  test('polls the list while it may not watch, sees every change, and watches again once it may', async () => {
+    const namespace = await ensureJobNamespace(loadOptions());
+    const { config, objects, core } = kubeClients();
+    const name = `list-only-${Date.now().toString(36)}`;
+    // RBAC that grants list but not watch: the watch is refused (403) each time, the list keeps working
+    const rbac: KubernetesObject[] = [
+      { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name, namespace } },
+      {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'Role',
+        metadata: { name, namespace },
+        rules: [{ apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'list'] }],
+      } as KubernetesObject,
+      {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'RoleBinding',
+        metadata: { name, namespace },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
+        subjects: [{ kind: 'ServiceAccount', name, namespace }],
+      } as KubernetesObject,
+    ];
+    for (const object of rbac) await objects.create(object);
+    let watch: ResourceWatch | undefined;
+    try {
+      const token = (
+        await core.createNamespacedServiceAccountToken({
+          name,
+          namespace,
+          body: { spec: { audiences: [], expirationSeconds: 600 } },
+        })
+      ).status?.token;
+      expect(token).toBeTruthy();
+      const cluster = config.getCurrentCluster();
+      if (!cluster) throw new Error('the admin kubeconfig has no current cluster');
+      const listOnly = new KubeConfig();
+      listOnly.loadFromOptions({
+        clusters: [cluster],
+        users: [{ name, token }],
+        contexts: [{ name, cluster: cluster.name, user: name }],
+        currentContext: name,
+      });
+      const events: WatchEvent<KubernetesObject>[] = [];
+      watch = await new ResourceWatch(
+        listOnly,
+        KubernetesObjectApi.makeApiClient(listOnly),
+        { kind: 'ConfigMap', namespace },
+        (e) => events.push(e),
+        { pollIntervalMs: 300 },
+      ).start();
+      const polling = watch;
+      await waitUntil(() => polling.polling, { timeout: 15_000, interval: 50 });
+      expect(watch.watchesOpened).toBeGreaterThanOrEqual(3);
+
+      await core.createNamespacedConfigMap({ namespace, body: { metadata: { name }, data: { v: '1' } } });
+      await waitUntil(() => polling.get(name), { timeout: 5_000, interval: 20 });
+      await core.replaceNamespacedConfigMap({ name, namespace, body: { metadata: { name }, data: { v: '2' } } });
+      await waitUntil(() => (polling.get(name) as { data?: { v?: string } } | undefined)?.data?.v === '2', {
+        timeout: 5_000,
+        interval: 20,
+      });
+      await core.deleteNamespacedConfigMap({ name, namespace });
+      await waitUntil(() => !polling.get(name), { timeout: 5_000, interval: 20 });
+      // polling reports whole lists, never single events
+      expect(events.length).toBeGreaterThan(3);
+      expect(events.every((e) => e.type === 'SYNC')).toBe(true);
+
+      // granted watch, it leaves polling at its next try (every ten polls) and gets single events again
+      await objects.replace({
+        ...rbac[1],
+        rules: [{ apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'list', 'watch'] }],
+      } as KubernetesObject);
+      await waitUntil(() => !polling.polling, { timeout: 15_000, interval: 50 });
+      await core.createNamespacedConfigMap({ namespace, body: { metadata: { name }, data: { v: '3' } } });
+      await waitUntil(() => events.some((e) => e.type === 'ADDED' && e.object?.metadata?.name === name), {
+        timeout: 5_000,
+        interval: 20,
+      });
+      expect(watch.polling).toBe(false);
+    } finally {
+      watch?.close();
+      await core.deleteNamespacedConfigMap({ name, namespace }).catch(() => undefined);
+      for (const object of rbac.reverse()) await objects.delete(object).catch(() => undefined);
+    }
+  }, 60_000);
 });

@@ -23,7 +23,8 @@ export interface WatchEvent<T> {
 /**
  * A small informer: lists, then watches from the list's resourceVersion, keeping a cache by name. A watch that
  * drops is resumed from the last resourceVersion seen; when that is too old (410 Gone) it lists again. When the
- * watch cannot be opened three times in a row it falls back to polling the list every `pollIntervalMs`.
+ * watch cannot be opened three times in a row it falls back to polling the list every `pollIntervalMs`, and tries
+ * the watch again every ten polls (the server may be back, or the permission to watch granted).
  */
 export class ResourceWatch<T extends KubernetesObject = KubernetesObject> {
   readonly query: WatchQuery;
@@ -38,6 +39,7 @@ export class ResourceWatch<T extends KubernetesObject = KubernetesObject> {
   #timer: NodeJS.Timeout | undefined;
   #failedOpens = 0;
   #polling = false;
+  #pollingSince = 0;
   #opens = 0;
 
   constructor(
@@ -116,8 +118,13 @@ export class ResourceWatch<T extends KubernetesObject = KubernetesObject> {
   #watch(): void {
     if (this.#closed) return;
     if (this.#polling) {
-      this.#schedule(() => this.#relistThen(() => this.#watch()), this.#pollIntervalMs);
-      return;
+      if (performance.now() - this.#pollingSince < this.#pollIntervalMs * 10) {
+        this.#schedule(() => this.#relistThen(() => this.#watch()), this.#pollIntervalMs);
+        return;
+      }
+      // one more try at watching; a refusal goes straight back to polling
+      this.#polling = false;
+      this.#failedOpens = 2;
     }
     let opened = false;
     let gone = false;
@@ -155,7 +162,10 @@ export class ResourceWatch<T extends KubernetesObject = KubernetesObject> {
           if (this.#closed) return;
           if (!opened && error) {
             this.#failedOpens += 1;
-            if (this.#failedOpens >= 3) this.#polling = true;
+            if (this.#failedOpens >= 3) {
+              this.#polling = true;
+              this.#pollingSince = performance.now();
+            }
           }
           if (gone || apiStatus(error) === 410 || (error as { statusCode?: number })?.statusCode === 410) {
             this.#relistThen(() => this.#watch());
