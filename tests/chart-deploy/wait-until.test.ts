@@ -31,7 +31,8 @@ mark('no_deploy').describe('waitUntil', () => {
     }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(WaitTimeoutError);
     expect((error as Error).message).toContain('still running at the deadline');
-    expect(performance.now() - started).toBeLessThan(300 + 50 + 30);
+    // the check alone would take 10 s; the bound leaves room for a loaded CI machine
+    expect(performance.now() - started).toBeLessThan(1_500);
   });
 
   test('reports the last error of a check that keeps throwing', async () => {
@@ -51,7 +52,7 @@ mark('no_deploy').describe('waitUntil', () => {
       interval: 100,
     }).catch((e: unknown) => e);
     expect((error as Error).message).toBe('the image does not exist');
-    expect(performance.now() - started).toBeLessThan(200);
+    expect(performance.now() - started).toBeLessThan(1_500); // not the 5 s timeout
   });
 
   test('stops when the signal aborts, with its reason', async () => {
@@ -62,6 +63,6 @@ mark('no_deploy').describe('waitUntil', () => {
       (e: unknown) => e,
     );
     expect((error as Error).message).toBe('test over');
-    expect(performance.now() - started).toBeLessThan(150 + 40 + 30);
+    expect(performance.now() - started).toBeLessThan(1_500); // not the 5 s timeout
   });
 });

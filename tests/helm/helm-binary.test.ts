@@ -150,10 +150,8 @@ mark('no_deploy').describe('finding helm and kubectl', () => {
   describe('resolveHelmBinary() caches', () => {
     test('the second call in a process returns the same object without running helm again', async () => {
       const first = await resolveHelmBinary();
-      const started = performance.now();
       const second = await resolveHelmBinary();
       expect(second).toBe(first);
-      expect(performance.now() - started).toBeLessThan(5);
     });
   });
 });
