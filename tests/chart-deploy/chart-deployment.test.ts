@@ -8,7 +8,7 @@ import { ChartDeployment } from '../../testsupport/cluster/chart-deployment.ts';
 import { waitForReady } from '../../testsupport/cluster/wait-ready.ts';
 import { mark } from '../../testsupport/index.ts';
 import { kubeClients } from '../../testsupport/kube/kube-clients.ts';
-import { busyboxValues, filesUnder, fixtureChart } from './fixtures.ts';
+import { busyboxValues, diagnosticsFiles, filesUnder, fixtureChart } from './fixtures.ts';
 
 const password = 's3cr3t-fixture-value';
 
@@ -64,14 +64,7 @@ mark('chart_deploy').describe('ChartDeployment', () => {
       await app.collectDiagnostics(dir);
       const files = filesUnder(dir).map((file) => path.relative(dir, file));
       expect(files).toEqual(
-        expect.arrayContaining([
-          'events.txt',
-          'not-ready.yaml',
-          'helm-status.json',
-          'helm-history.json',
-          'manifest.yaml',
-          path.join('logs', `${name}-solo`, 'app.log'),
-        ]),
+        expect.arrayContaining([...diagnosticsFiles, path.join('logs', `${name}-solo`, 'app.log')]),
       );
       for (const file of filesUnder(dir)) expect(readFileSync(file, 'utf8')).not.toContain(password);
       expect(readFileSync(path.join(dir, 'manifest.yaml'), 'utf8')).toContain('DB_PASSWORD');

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { expect } from '@jest/globals';
 import { mark } from '../../testsupport/index.ts';
 import { projectRoot, startRunner } from '../support/runner-process.ts';
-import { filesUnder } from './fixtures.ts';
+import { diagnosticsFiles, filesUnder } from './fixtures.ts';
 
 mark('chart_deploy').test(
   'a failing chart_deploy test gets its diagnostics saved and referenced from JUnit, with no secret in them',
@@ -31,15 +31,7 @@ mark('chart_deploy').test(
     const dir = path.resolve(projectRoot, attachment ?? '');
     expect(existsSync(dir)).toBe(true);
     const files = filesUnder(dir).map((file) => path.relative(dir, file));
-    expect(files).toEqual(
-      expect.arrayContaining([
-        'events.txt',
-        'not-ready.yaml',
-        'helm-status.json',
-        'helm-history.json',
-        'manifest.yaml',
-      ]),
-    );
+    expect(files).toEqual(expect.arrayContaining(diagnosticsFiles));
     expect(files.filter((file) => file.startsWith('logs') && file.endsWith('app.log')).length).toBeGreaterThanOrEqual(
       4,
     );

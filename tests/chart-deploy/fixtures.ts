@@ -42,3 +42,12 @@ export function filesUnder(dir: string): string[] {
     return statSync(file).isDirectory() ? filesUnder(file) : [file];
   });
 }
+
+/** The files collectDiagnostics() always writes (logs/ comes on top, per pod and container). */
+export const diagnosticsFiles = [
+  'events.txt',
+  'not-ready.yaml',
+  'helm-status.json',
+  'helm-history.json',
+  'manifest.yaml',
+];
