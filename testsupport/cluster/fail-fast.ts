@@ -89,6 +89,8 @@ export class FailFast {
       this.#firstSeen.delete(`unschedulable/${source.namespace}/${source.name}`);
     }
     if (pod.status?.phase === 'Pending') {
+      // A mount that cannot work fails again at each of the kubelet's retries (0.5 s, 1 s, 2 s, ...); a one-off
+      // failure, or the node authorizer not yet knowing the pod's claim, clears at the next one.
       const mountEvent = view
         .list<CoreV1Event>('Event', source.namespace)
         .find(
@@ -96,7 +98,9 @@ export class FailFast {
             event.reason === 'FailedMount' &&
             event.involvedObject.kind === 'Pod' &&
             event.involvedObject.name === source.name &&
-            event.involvedObject.uid === pod.metadata?.uid,
+            event.involvedObject.uid === pod.metadata?.uid &&
+            (event.series?.count ?? event.count ?? 1) >= 2 &&
+            !/no relationship found between node/.test(event.message ?? ''),
         );
       if (mountEvent && this.#persisted(`mount/${source.namespace}/${source.name}`, graceMs.FailedMount)) {
         return new ChartNotReadyError({
