@@ -2,6 +2,7 @@
 // GET /healthz answers 200 "ok". Run as `node server.ts` (PORT, default 8080; LOG_FORMAT=json for JSON lines).
 // No dependencies beyond Node itself, so its image needs nothing but node and this file.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { formatEchoLine } from '../testsupport/extras/echo-line.ts';
 
 export const maxBodyBytes = 1024 * 1024;
 
@@ -9,23 +10,6 @@ export interface EchoServerConfig {
   port: number;
   host: string;
   json: boolean;
-}
-
-/** Control characters would split one echoed body over several log lines: write them as escapes instead. */
-export function toOneLine(body: string): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
-  return body.replace(/[\u0000-\u001f\u007f]/g, (c) => {
-    if (c === '\n') return '\\n';
-    if (c === '\r') return '\\r';
-    if (c === '\t') return '\t';
-    return `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
-  });
-}
-
-/** The line written to stdout for one echoed body. JSON mode writes one JSON object (JSON escapes newlines itself). */
-export function formatEchoLine(body: string, json: boolean, now: Date = new Date()): string {
-  if (json) return JSON.stringify({ time: now.toISOString(), level: 'info', msg: body });
-  return toOneLine(body);
 }
 
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): EchoServerConfig {

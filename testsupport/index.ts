@@ -31,6 +31,11 @@ export {
 } from './cluster/wait-ready.ts';
 export { defaults } from './config/defaults.ts';
 export { type KeepPolicy, loadOptions, type RunOptions } from './config/options.ts';
+export { type EventuallyOptions, EventuallyTimeoutError, eventually } from './context/eventually.ts';
+// markers and the test context
+export { type Marked, mark } from './context/mark.ts';
+export { MarkerError } from './context/marker-expression.ts';
+export { currentTest, type FailureHook, onTestFailure, type TestInfo } from './context/test-context.ts';
 export { ChartTestwareError, ConfigError } from './errors.ts';
 // extras: EchoServer, Elasticsearch log assertions, the SKA log format
 export { defaultEchoServerImage, EchoServer, EchoServerError, type EchoServerOptions } from './extras/echo-server.ts';
@@ -74,11 +79,6 @@ export { generateReleaseName, HelmTestAdaptor } from './helm/helm-test-adaptor.t
 export { LabelSelector, LabelSelectorError } from './helm/label-selector.ts';
 export type { RenderedDocument } from './helm/rendered-document.ts';
 export { isSecretKey, redactValues, SecretRedactor } from './helm/secret-redaction.ts';
-export { type EventuallyOptions, EventuallyTimeoutError, eventually } from './jest/eventually.ts';
-// markers and the test context
-export { type Marked, mark } from './jest/mark.ts';
-export { MarkerError } from './jest/marker-expression.ts';
-export { currentTest, type FailureHook, onTestFailure, type TestInfo } from './jest/test-context.ts';
 export { listEvents } from './kube/events.ts';
 export { kubeClients } from './kube/kube-clients.ts';
 export { loadKubeConfig } from './kube/kube-config.ts';

@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import path from 'node:path';
 import { afterEach, expect, test } from '@jest/globals';
 import axios from 'axios';
-import { formatEchoLine, toOneLine } from '../../echo-server/server.ts';
+import { formatEchoLine, toOneLine } from '../../testsupport/extras/echo-line.ts';
 import { mark } from '../../testsupport/index.ts';
 
 const serverPath = path.resolve(import.meta.dirname, '../../echo-server/server.ts');

@@ -3,8 +3,8 @@
 import { createServer } from 'node:net';
 import { afterAll, expect, test } from '@jest/globals';
 import type { V1Deployment, V1Pod } from '@kubernetes/client-node';
+import { EventuallyTimeoutError, eventually } from '../../testsupport/context/eventually.ts';
 import { mark } from '../../testsupport/index.ts';
-import { EventuallyTimeoutError, eventually } from '../../testsupport/jest/eventually.ts';
 import { host } from '../../testsupport/probes/host.ts';
 
 const local = host('local://');

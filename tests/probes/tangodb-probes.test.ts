@@ -2,8 +2,8 @@
 // mysql; files, users and packages are what the image promises; failures read well.
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { ChartDeployment } from '../../testsupport/cluster/chart-deployment.ts';
+import { eventually } from '../../testsupport/context/eventually.ts';
 import { mark } from '../../testsupport/index.ts';
-import { eventually } from '../../testsupport/jest/eventually.ts';
 import { type Host, host } from '../../testsupport/probes/host.ts';
 import { CommandFailedError, ProbeError } from '../../testsupport/probes/probe-error.ts';
 

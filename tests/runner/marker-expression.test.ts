@@ -1,6 +1,6 @@
 import { expect, test } from '@jest/globals';
+import { parseMarkerExpression } from '../../testsupport/context/marker-expression.ts';
 import { MarkerError, mark } from '../../testsupport/index.ts';
-import { parseMarkerExpression } from '../../testsupport/jest/marker-expression.ts';
 import { markerSelection, selectionMayInclude } from '../../testsupport/jest/marker-selection.ts';
 
 const known = ['no_deploy', 'chart_deploy', 'quarantine', 'slow'];

@@ -9,9 +9,9 @@ import type {
   V1StatefulSet,
 } from '@kubernetes/client-node';
 import { loadOptions, type RunOptions } from '../config/options.ts';
+import { currentTest, onTestFailure } from '../context/test-context.ts';
 import { ChartTestwareError } from '../errors.ts';
 import { type HelmRelease, type HelmRevision, HelmTestAdaptor, type ValuesOptions } from '../helm/helm-test-adaptor.ts';
-import { currentTest, onTestFailure } from '../jest/test-context.ts';
 import { type EventQuery, listEvents } from '../kube/events.ts';
 import { apiStatus, kubeClients } from '../kube/kube-clients.ts';
 import { knownKind, type ObjectRef } from '../kube/object-ref.ts';

@@ -4,8 +4,8 @@ import { hostname } from 'node:os';
 import path from 'node:path';
 import { type KubernetesObject, PatchStrategy, setHeaderOptions, type V1Namespace } from '@kubernetes/client-node';
 import { loadOptions, type RunOptions } from '../config/options.ts';
+import { currentTest } from '../context/test-context.ts';
 import { ChartTestwareError, ConfigError } from '../errors.ts';
-import { currentTest } from '../jest/test-context.ts';
 import { apiMessage, apiStatus, kubeClients } from '../kube/kube-clients.ts';
 import { waitUntil } from '../kube/wait-until.ts';
 

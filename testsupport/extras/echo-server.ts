@@ -5,16 +5,16 @@ import { Agent } from 'node:http';
 import path from 'node:path';
 import type { V1Pod, V1Service } from '@kubernetes/client-node';
 import axios, { type AxiosInstance } from 'axios';
-import { toOneLine } from '../../echo-server/server.ts';
 import { jobNamespace, managedByLabel, managedByValue, runIdLabel } from '../cluster/job-namespace.ts';
 import { waitForPod } from '../cluster/wait-ready.ts';
 import { loadOptions, type RunOptions } from '../config/options.ts';
+import { onTestFailure } from '../context/test-context.ts';
 import { ChartTestwareError } from '../errors.ts';
-import { onTestFailure } from '../jest/test-context.ts';
 import { apiMessage, apiStatus, kubeClients } from '../kube/kube-clients.ts';
 import { podLogs } from '../kube/pod-logs.ts';
 import { type ForwardedPort, portForward } from '../kube/port-forward.ts';
 import { waitUntil } from '../kube/wait-until.ts';
+import { toOneLine } from './echo-line.ts';
 
 /** The echo server could not be deployed, or did not echo as it should. */
 export class EchoServerError extends ChartTestwareError {}

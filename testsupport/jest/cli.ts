@@ -120,9 +120,9 @@ function handleInterrupts(jest: ResultPromise): { value: boolean } {
 
 async function releaseNamespaces(options: RunOptions, failed: boolean): Promise<void> {
   try {
-    const { releaseRunNamespaces } = (await import('../cluster/job-namespace.ts')) as {
-      releaseRunNamespaces: (options: RunOptions, outcome: { failed: boolean }) => Promise<void>;
-    };
+    const { releaseRunNamespaces }: typeof import('../cluster/job-namespace.ts') = await import(
+      '../cluster/job-namespace.ts'
+    );
     await releaseRunNamespaces(options, { failed });
   } catch (error) {
     console.error(`chart-testware: cleaning up the job namespace failed: ${(error as Error).message}`);

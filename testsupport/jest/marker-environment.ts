@@ -5,9 +5,9 @@ import type { EnvironmentContext, JestEnvironmentConfig } from '@jest/environmen
 import type { Circus } from '@jest/types';
 import { TestEnvironment } from 'jest-environment-node';
 import { loadOptions, type RunOptions } from '../config/options.ts';
+import { type TestContextSlot, type TestInfo, testContextSlot } from '../context/test-context.ts';
 import { type MarkerSelection, markerSelection } from './marker-selection.ts';
 import { clusterUsedMarker, runStateDir, type TestRecord } from './run-state.ts';
-import { type TestContextSlot, type TestInfo, testContextSlot } from './test-context.ts';
 
 type Block = Circus.DescribeBlock;
 type Entry = Circus.TestEntry;
@@ -115,9 +115,7 @@ export default class MarkerEnvironment extends TestEnvironment {
     if (!existsSync(module)) return;
     // Written first, so that the runner cleans up even when Jest is stopped half-way through the creation.
     writeFileSync(clusterUsedMarker(this.options), this.testPath);
-    const { ensureJobNamespace } = (await import(module)) as {
-      ensureJobNamespace: (options: RunOptions, testFile?: string) => Promise<string>;
-    };
+    const { ensureJobNamespace } = (await import(module)) as typeof import('../cluster/job-namespace.ts');
     await ensureJobNamespace(this.options, this.testPath);
   }
 

@@ -1,5 +1,5 @@
 import type { RunOptions } from '../config/options.ts';
-import { defaultMarkerExpression, parseMarkerExpression } from './marker-expression.ts';
+import { defaultMarkerExpression, parseMarkerExpression } from '../context/marker-expression.ts';
 
 export interface MarkerSelection {
   /** What the selection is, as a person reads it. */

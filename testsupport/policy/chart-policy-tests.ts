@@ -1,5 +1,5 @@
+import { mark } from '../context/mark.ts';
 import { ChartTestwareError } from '../errors.ts';
-import { mark } from '../jest/mark.ts';
 import {
   type CheckResult,
   failsUnder,
