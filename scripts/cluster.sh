@@ -83,7 +83,7 @@ wait_for() {
   shift 2
   deadline=$(($(date +%s) + seconds))
   until "$@" > /dev/null 2>&1; do
-    [ "$(date +%s)" -lt "$deadline" ] || return 1
+    [ "$(date +%s)" -lt "$deadline" ] || { echo "cluster: gave up waiting for $what after ${seconds}s" >&2; return 1; }
     sleep 0.3
   done
 }
@@ -317,7 +317,7 @@ cmd_reset() {
   need_root "cluster reset"
   cmd_down
   local kube
-  kube="$(ls -d "$CT_CACHE"/bin/kubernetes-*/ 2>/dev/null | head -1)"
+  kube="$(find "$CT_CACHE/bin" -maxdepth 1 -type d -name 'kubernetes-*' 2>/dev/null | head -1)"
   [ -n "$kube" ] && "$kube/kube-proxy" --cleanup > /dev/null 2>&1 || true
   bash "$here/network.sh" down
   for ns in /var/run/netns/cni-*; do

@@ -37,7 +37,7 @@ def main() -> int:
     lock = json.loads(lock_path.read_text())
     packages = lock['packages']
     added = []
-    for key, package in list(packages.items()):
+    for package in list(packages.values()):
         for name, version in (package.get('optionalDependencies') or {}).items():
             target = f'node_modules/{name}'
             if target in packages or not platform_of(name).get('os'):

@@ -27,7 +27,9 @@ module_key() { cat "$1/go.mod" "$1/go.sum" | sha256sum | cut -c1-12; }
 # build NAME MODULE_DIR VERSION LDFLAGS PACKAGE...
 build() {
   local name="$1" dir="$2" version="$3" ldflags="$4"; shift 4
-  local out="$CT_CACHE/bin/$name-$version-$(module_key "$dir")"
+  local key out
+  key="$(module_key "$dir")"
+  out="$CT_CACHE/bin/$name-$version-$key"
   if [ -f "$out/build.json" ]; then echo "$out"; return 0; fi
   # one build at a time: a second caller waits for the first and then reuses its result
   mkdir -p "$CT_CACHE/bin"

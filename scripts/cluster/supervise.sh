@@ -20,6 +20,7 @@ echo "$$" > "$run/$name.pid"
 child=""
 last_child=""
 stopping=""
+# shellcheck disable=SC2329  # invoked by the trap below
 stop() {
   stopping=1
   [ -n "$child" ] && kill -TERM "$child" 2>/dev/null

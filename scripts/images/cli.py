@@ -119,7 +119,7 @@ def build(image: Image, h: str) -> dict:
     out = image.tar_path(h)
     os.makedirs(os.path.dirname(out), exist_ok=True)
     tmp = out + ".partial"
-    result = subprocess.run([*argv, "--out", tmp], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    result = subprocess.run([*argv, "--out", tmp], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=False)
     if result.returncode != 0:
         raise ImageDefinitionError(f"{image.name}: archive.py failed (exit {result.returncode}):\n{result.stdout}")
     os.replace(tmp, out)

@@ -36,7 +36,7 @@ class ContainerdImages:
 
     def _ctr(self, *args: str, timeout: float = 600) -> str:
         argv = ["ctr", "--address", self.address, "--namespace", NAMESPACE, *args]
-        result = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=timeout)
+        result = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, check=False)
         if result.returncode != 0:
             raise ContainerdUnavailableError(
                 f"`{' '.join(argv)}` failed (exit {result.returncode}): {result.stderr.strip()[-2000:]}"

@@ -112,6 +112,7 @@ def ensure_base(cache_dir: str, log) -> str:
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        check=False,
     )
     if result.returncode != 0:
         tail = "\n".join(result.stdout.splitlines()[-20:])

@@ -115,7 +115,7 @@ def _copy(root: str, context: str, flags: dict[str, str], sources: list[str], de
         if os.path.isdir(host_src):
             target = inside(root, dest)
             os.makedirs(target, exist_ok=True)
-            for dirpath, dirnames, filenames in os.walk(host_src):
+            for dirpath, _dirnames, filenames in os.walk(host_src):
                 rel = os.path.relpath(dirpath, host_src)
                 out_dir = os.path.normpath(os.path.join(target, rel))
                 os.makedirs(out_dir, exist_ok=True)
@@ -141,6 +141,7 @@ def _run(root: str, argv: list[str], env: dict[str, str], workdir: str, log_file
         env=env,
         stdout=log_file,
         stderr=subprocess.STDOUT,
+        check=False,
     )
     if result.returncode != 0:
         raise BuildStepError(f"exit status {result.returncode}")
