@@ -73,7 +73,7 @@ export type {
 export { generateReleaseName, HelmTestAdaptor } from './helm/helm-test-adaptor.ts';
 export { LabelSelector, LabelSelectorError } from './helm/label-selector.ts';
 export type { RenderedDocument } from './helm/rendered-document.ts';
-export { isSecretKey, redactValues, SecretRedactor } from './helm/secret-redaction.ts';
+export { isSecretKey, redactText, redactValues, SecretRedactor } from './helm/secret-redaction.ts';
 export { type EventuallyOptions, EventuallyTimeoutError, eventually } from './jest/eventually.ts';
 // markers and the test context
 export { type Marked, mark } from './jest/mark.ts';

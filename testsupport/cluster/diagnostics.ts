@@ -4,7 +4,7 @@ import type { KubernetesObject, V1Pod } from '@kubernetes/client-node';
 import { stringify } from 'yaml';
 import { loadOptions, type RunOptions } from '../config/options.ts';
 import type { HelmTestAdaptor } from '../helm/helm-test-adaptor.ts';
-import { isSecretKey, redacted, SecretRedactor } from '../helm/secret-redaction.ts';
+import { isSecretKey, redacted, redactText } from '../helm/secret-redaction.ts';
 import { formatEvent, listEvents } from '../kube/events.ts';
 import { kubeClients } from '../kube/kube-clients.ts';
 import { describeRef, knownKind, type ObjectRef } from '../kube/object-ref.ts';
@@ -38,7 +38,7 @@ export async function collectDiagnostics(target: DiagnosticsTarget, dir: string)
 export async function writeDiagnostics(files: DiagnosticsFiles, dir: string): Promise<void> {
   for (const [file, text] of files) {
     await mkdir(path.dirname(path.join(dir, file)), { recursive: true });
-    await writeFile(path.join(dir, file), text);
+    await writeFile(path.join(dir, file), redactText(text));
   }
 }
 
@@ -49,10 +49,10 @@ export async function writeDiagnostics(files: DiagnosticsFiles, dir: string): Pr
 export async function gatherDiagnostics(target: DiagnosticsTarget): Promise<DiagnosticsFiles> {
   const options = target.options ?? loadOptions();
   const { core } = kubeClients(options);
-  const redactor = new SecretRedactor();
   const files: DiagnosticsFiles = new Map();
+  // the values' secrets this process has seen (logs may echo them), key rules, URL passwords, tokens, PEM blocks
   const put = (file: string, text: string): void => {
-    files.set(file, redactor.text(text));
+    files.set(file, redactText(text));
   };
   const errors: string[] = [];
   const attempt = async (what: string, fn: () => Promise<void>) => {

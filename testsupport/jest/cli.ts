@@ -10,7 +10,7 @@ import { readJestResults } from './jest-results.ts';
 import { junitReport } from './junit-report.ts';
 import { localClusterKubeconfig } from './local-cluster.ts';
 import { markerSelection, selectionMayInclude } from './marker-selection.ts';
-import { clusterUsedMarker, readTestRecords, runStateDir } from './run-state.ts';
+import { clusterUsedMarker, readTestRecords, removeRunStateOnExit, runStateDir } from './run-state.ts';
 import { type RunSummary, runFailed, summarizeRun } from './run-summary.ts';
 import { parseRunnerArgs, runnerUsage } from './runner-args.ts';
 
@@ -44,7 +44,8 @@ async function main(argv: readonly string[]): Promise<number> {
     });
 
   const stateDir = runStateDir(options);
-  mkdirSync(stateDir, { recursive: true });
+  mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+  removeRunStateOnExit(options);
   const jestResultsFile = path.join(stateDir, 'jest-results.json');
   const jest = execa(
     process.execPath,
