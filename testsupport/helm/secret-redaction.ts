@@ -240,7 +240,10 @@ function blankValuesOfSecretKeys(text: string): string {
     const yamlLine = /^[ \t]*(- )?$/.test(before) && /:[ \t]*$/.test(match[0]);
     const end = valueEnd(text, start, yamlLine ? before.length : undefined);
     const value = text.slice(start, end);
-    if (end > start && value !== redacted && !/^(true|false|null|~)$/.test(value.trim())) cuts.push([start, end]);
+    // already masked ("Bearer ***" stays readable), or a switch
+    if (end === start || value === redacted || /^(true|false|null|~|(bearer|basic)( \*\*\*)?)$/i.test(value.trim()))
+      continue;
+    cuts.push([start, end]);
   }
   let out = '';
   let from = 0;
