@@ -35,6 +35,15 @@ export function ensurePrivateCacheDir(dir: string): void {
   }
 }
 
+/** The runner closes the cache root (0700) at its start; a cache it cannot create or change is no reason to stop. */
+export function closeCacheRoot(): void {
+  try {
+    ensurePrivateCacheDir(cacheDir());
+  } catch {
+    // e.g. a read-only home: helm and the render cache report their own errors when they need the directory
+  }
+}
+
 function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value.trim() === '' ? undefined : value;
 }

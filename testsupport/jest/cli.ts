@@ -6,6 +6,7 @@ import path from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { optionsEnvVar, type RunOptions, resolveOptions } from '../config/options.ts';
 import { ChartTestwareError } from '../errors.ts';
+import { closeCacheRoot } from '../helm/cache-dir.ts';
 import { readJestResults } from './jest-results.ts';
 import { junitReport } from './junit-report.ts';
 import { localClusterKubeconfig } from './local-cluster.ts';
@@ -46,6 +47,7 @@ async function main(argv: readonly string[]): Promise<number> {
   const stateDir = runStateDir(options);
   mkdirSync(stateDir, { recursive: true, mode: 0o700 });
   removeRunStateOnExit(options);
+  closeCacheRoot();
   const jestResultsFile = path.join(stateDir, 'jest-results.json');
   const jest = execa(
     process.execPath,
