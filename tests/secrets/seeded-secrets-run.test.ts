@@ -53,48 +53,78 @@ function grep(needles: readonly string[], files: readonly string[], texts: Recor
   return found;
 }
 
-mark('chart_deploy').describe('seeded secrets through a whole run', () => {
-  test('no seeded value reaches any file the run wrote (reports, run state, cache) or its console', async () => {
-    const { values, needles } = seed();
-    const scratch = mkdtempSync(path.join(os.tmpdir(), 'ct-seeded-'));
-    const reportsDir = path.join(scratch, 'reports');
-    const cacheDir = path.join(scratch, 'cache');
-    const canary = path.join(scratch, 'canary.json');
-    const namespace = `ci-d-seeded-${randomBytes(3).toString('hex')}`;
-    const helm = await resolveHelmBinary();
-    const run = await startRunner(
-      ['--marker', 'chart_deploy', '--test-namespace', namespace, '--reports-dir', reportsDir, fixture],
-      {
-        CT_SEEDED_VALUES: JSON.stringify(values),
-        CT_SEEDED_CANARY: canary,
-        CHART_TESTWARE_CACHE_DIR: cacheDir,
-        // the helm this run already extracted: the scratch cache then holds only what the run itself wrote
-        HELM_BIN: helm.path,
-      },
-    );
-    const output = run.all ?? '';
-    const context = output.slice(-4000);
+interface SeededRun {
+  readonly exitCode: number | undefined;
+  readonly output: string;
+  readonly reportsDir: string;
+  /** Every file the run wrote: reports (run state included), cache. */
+  readonly written: string[];
+  readonly canary: string;
+  readonly needles: string[];
+}
 
-    // the run did what it was meant to: four failures, a Secret in the diagnostics, a render on disk
-    expect({ exitCode: run.exitCode, context }).toMatchObject({ exitCode: 1 });
-    expect(output).toContain('tests: 0 passed, 4 failed');
-    expect(output).toContain('bad db config');
-    expect(output).toContain('***');
-    const junit = readFileSync(path.join(reportsDir, 'junit.xml'), 'utf8');
-    expect(junit.match(/<failure /g)).toHaveLength(4);
-    const written = filesUnder(scratch).filter((file) => file !== canary);
-    const manifests = written.filter((file) => file.endsWith('manifest.yaml'));
-    expect({ manifests, context }).toMatchObject({ manifests: [expect.any(String)] });
+/** The runner, as a user starts it, on the seeded fixture, with a scratch reports folder and cache. */
+async function seededRun(marker: string, namespace?: string): Promise<SeededRun> {
+  const { values, needles } = seed();
+  const scratch = mkdtempSync(path.join(os.tmpdir(), 'ct-seeded-'));
+  const reportsDir = path.join(scratch, 'reports');
+  const canary = path.join(scratch, 'canary.json');
+  const helm = await resolveHelmBinary();
+  const run = await startRunner(
+    [
+      '--marker',
+      marker,
+      ...(namespace ? ['--test-namespace', namespace] : ['--local-cluster', 'never']),
+      '--reports-dir',
+      reportsDir,
+      fixture,
+      '--testPathIgnorePatterns',
+      '/node_modules/',
+    ],
+    {
+      CT_SEEDED_VALUES: JSON.stringify(values),
+      CT_SEEDED_CANARY: canary,
+      CHART_TESTWARE_CACHE_DIR: path.join(scratch, 'cache'),
+      // the helm this process already extracted: the scratch cache then holds only what the run itself wrote
+      HELM_BIN: helm.path,
+    },
+  );
+  const written = filesUnder(scratch).filter((file) => file !== canary);
+  return { exitCode: run.exitCode, output: run.all ?? '', reportsDir, written, canary, needles };
+}
+
+/** What every seeded run must show: it failed as planned, the grep can find values, and it found none. */
+function expectNoSeededValue(run: SeededRun, failures: number): void {
+  const context = run.output.slice(-4000);
+  expect({ exitCode: run.exitCode, context }).toMatchObject({ exitCode: 1 });
+  expect(run.output).toContain(`tests: 0 passed, ${failures} failed`);
+  expect(run.output).toContain('bad db config');
+  expect(run.output).toContain('***');
+  const junit = readFileSync(path.join(run.reportsDir, 'junit.xml'), 'utf8');
+  expect(junit.match(/<failure /g)).toHaveLength(failures);
+  // a render without secrets reached the disk cache, so the grep covers it
+  expect(run.written.filter((file) => file.includes(`${path.sep}${renderCacheLayout}${path.sep}`)).length).toBe(1);
+  // the run state (Jest's raw results) is gone
+  expect(existsSync(path.join(run.reportsDir, '.run'))).toBe(false);
+  // the grep works: the canary holds the values in plain text, as the fixture wrote them
+  expect(grep(run.needles.slice(0, 4), [run.canary])).toHaveLength(4);
+  expect(run.written.length).toBeGreaterThanOrEqual(4);
+  expect(grep(run.needles, run.written, { console: run.output })).toEqual([]);
+}
+
+mark('no_deploy').describe('seeded secrets through a whole run', () => {
+  test('no seeded value reaches the reports, the run state, the cache or the console', async () => {
+    const run = await seededRun('no_deploy');
+    expectNoSeededValue(run, 3);
+  }, 180_000);
+});
+
+mark('chart_deploy').describe('seeded secrets through a whole run with a release', () => {
+  test('nor the diagnostics of a release whose Secret and pod log hold them', async () => {
+    const run = await seededRun('no_deploy or chart_deploy', `ci-d-seeded-${randomBytes(3).toString('hex')}`);
+    expectNoSeededValue(run, 4);
+    const manifests = run.written.filter((file) => file.endsWith('manifest.yaml'));
+    expect({ manifests, context: run.output.slice(-4000) }).toMatchObject({ manifests: [expect.any(String)] });
     expect(readFileSync(manifests[0] ?? '', 'utf8')).toMatch(/kind: Secret[\s\S]*pwd: "?\*\*\*/);
-    expect(
-      written.filter((file) => file.includes(`${path.sep}${renderCacheLayout}${path.sep}`)).length,
-    ).toBeGreaterThan(0);
-    // the run state (Jest's raw results) is gone
-    expect(existsSync(path.join(reportsDir, '.run'))).toBe(false);
-
-    // the grep works: the canary holds the values in plain text, as the fixture wrote them
-    expect(grep(needles.slice(0, 3), [canary])).toHaveLength(3);
-    expect(written.length).toBeGreaterThan(5);
-    expect(grep(needles, written, { console: output })).toEqual([]);
   }, 300_000);
 });
