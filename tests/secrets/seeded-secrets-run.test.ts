@@ -64,7 +64,7 @@ interface SeededRun {
 }
 
 /** The runner, as a user starts it, on the seeded fixture, with a scratch reports folder and cache. */
-async function seededRun(marker: string, namespace?: string): Promise<SeededRun> {
+async function seededRun(marker: string, namespace?: string, keepRunState = false): Promise<SeededRun> {
   const { values, needles } = seed();
   const scratch = mkdtempSync(path.join(os.tmpdir(), 'ct-seeded-'));
   const reportsDir = path.join(scratch, 'reports');
@@ -87,6 +87,7 @@ async function seededRun(marker: string, namespace?: string): Promise<SeededRun>
       CHART_TESTWARE_CACHE_DIR: path.join(scratch, 'cache'),
       // the helm this process already extracted: the scratch cache then holds only what the run itself wrote
       HELM_BIN: helm.path,
+      ...(keepRunState ? { CHART_TESTWARE_KEEP_RUN_STATE: 'true' } : {}),
     },
   );
   const written = filesUnder(scratch).filter((file) => file !== canary);
@@ -94,7 +95,7 @@ async function seededRun(marker: string, namespace?: string): Promise<SeededRun>
 }
 
 /** What every seeded run must show: it failed as planned, the grep can find values, and it found none. */
-function expectNoSeededValue(run: SeededRun, failures: number): void {
+function expectNoSeededValue(run: SeededRun, failures: number, keptRunState = false): void {
   const context = run.output.slice(-4000);
   expect({ exitCode: run.exitCode, context }).toMatchObject({ exitCode: 1 });
   expect(run.output).toContain(`tests: 0 passed, ${failures} failed`);
@@ -104,8 +105,16 @@ function expectNoSeededValue(run: SeededRun, failures: number): void {
   expect(junit.match(/<failure /g)).toHaveLength(failures);
   // a render without secrets reached the disk cache, so the grep covers it
   expect(run.written.filter((file) => file.includes(`${path.sep}${renderCacheLayout}${path.sep}`)).length).toBe(1);
-  // the run state (Jest's raw results) is gone
-  expect(existsSync(path.join(run.reportsDir, '.run'))).toBe(false);
+  if (keptRunState) {
+    // kept on request: Jest's raw results (errors with their details) and the environment's records are grepped too
+    const state = run.written
+      .filter((file) => file.includes(`${path.sep}.run${path.sep}`))
+      .map((f) => path.basename(f));
+    expect(state).toEqual(expect.arrayContaining(['jest-results.json', expect.stringMatching(/^tests-\d+\.jsonl$/)]));
+  } else {
+    // the run state (Jest's raw results) is gone
+    expect(existsSync(path.join(run.reportsDir, '.run'))).toBe(false);
+  }
   // the grep works: the canary holds the values in plain text, as the fixture wrote them
   expect(grep(run.needles.slice(0, 4), [run.canary])).toHaveLength(4);
   expect(run.written.length).toBeGreaterThanOrEqual(4);
@@ -113,9 +122,9 @@ function expectNoSeededValue(run: SeededRun, failures: number): void {
 }
 
 mark('no_deploy').describe('seeded secrets through a whole run', () => {
-  test('no seeded value reaches the reports, the run state, the cache or the console', async () => {
-    const run = await seededRun('no_deploy');
-    expectNoSeededValue(run, 3);
+  test('no seeded value reaches the reports, the run state (kept for the grep), the cache or the console', async () => {
+    const run = await seededRun('no_deploy', undefined, true);
+    expectNoSeededValue(run, 3, true);
   }, 180_000);
 });
 

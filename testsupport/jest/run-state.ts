@@ -44,8 +44,15 @@ export function removeRunState(options: Pick<RunOptions, 'reportsDir' | 'runId'>
   if (readdirSync(parent).length === 0) rmSync(parent, { recursive: true, force: true });
 }
 
-/** Removes the run's state folder however the runner ends (normal end, failure, interrupt handled, process.exit). */
-export function removeRunStateOnExit(options: Pick<RunOptions, 'reportsDir' | 'runId'>): void {
+/**
+ * Removes the run's state folder however the runner ends (normal end, failure, interrupt handled, process.exit),
+ * unless CHART_TESTWARE_KEEP_RUN_STATE=true (to debug the runner: the folder then stays, redacted like every report).
+ */
+export function removeRunStateOnExit(
+  options: Pick<RunOptions, 'reportsDir' | 'runId'>,
+  env: NodeJS.ProcessEnv = process.env,
+): void {
+  if (env.CHART_TESTWARE_KEEP_RUN_STATE === 'true') return;
   process.once('exit', () => {
     try {
       removeRunState(options);
