@@ -241,7 +241,11 @@ function blankValuesOfSecretKeys(text: string): string {
     const end = valueEnd(text, start, yamlLine ? before.length : undefined);
     const value = text.slice(start, end);
     // already masked ("Bearer ***" stays readable), or a switch
-    if (end === start || value === redacted || /^(true|false|null|~|(bearer|basic)( \*\*\*)?)$/i.test(value.trim()))
+    if (
+      end === start ||
+      /^(["']?)\*\*\*\1$/.test(value) ||
+      /^(true|false|null|~|(bearer|basic)( \*\*\*)?)$/i.test(value.trim())
+    )
       continue;
     cuts.push([start, end]);
   }
