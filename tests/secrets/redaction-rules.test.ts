@@ -77,6 +77,15 @@ mark('no_deploy').describe('secret redaction rules', () => {
     ).toBe('bad db config: map[auth:*** dsn:postgres://app:***@db:5432/x host:h pwd:***]');
   });
 
+  test('query strings, connection strings, quoted headers and other authorization schemes', () => {
+    expect(redactText('GET https://api/x?user=me&token=q-tok-1&page=2')).toBe(
+      'GET https://api/x?user=me&token=***&page=2',
+    );
+    expect(redactText('Server=db;User Id=app;Password=conn-pw-2;')).toBe('Server=db;User Id=app;Password=***;');
+    expect(redactText('curl -H "Authorization: Token hdr-tok-3" x')).toBe('curl -H "Authorization: ***" x');
+    expect(redactText("auth='Digest dig-4'")).toBe('auth=***');
+  });
+
   test('YAML: a value runs to the end of its line, a block scalar is blanked whole, switches stay', () => {
     const yaml = 'password: correct horse battery\nsecret: |\n  line one\n  line two\nuser: app\nauth: true\n';
     expect(redactText(yaml)).toBe('password: ***\nsecret: ***\nuser: app\nauth: true\n');

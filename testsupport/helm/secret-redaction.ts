@@ -229,7 +229,8 @@ export class SecretRedactor {
  * rest of the line, and a block scalar (`key: |`) its indented lines.
  */
 function blankValuesOfSecretKeys(text: string): string {
-  const keyPattern = /(?<=^|[\s,{[(=])([\w.-]*[\w-])[ \t]*[:=][ \t]*/gm;
+  // a key starts a line or follows a separator, a quote or a query string's ? and &
+  const keyPattern = /(?<=^|[\s,{[(=?&;"'])([\w.-]*[\w-])[ \t]*[:=][ \t]*/gm;
   const cuts: [number, number][] = [];
   for (const match of text.matchAll(keyPattern)) {
     const key = match[1] ?? '';
@@ -238,8 +239,14 @@ function blankValuesOfSecretKeys(text: string): string {
     const lineStart = text.lastIndexOf('\n', match.index - 1) + 1;
     const before = text.slice(lineStart, match.index);
     const yamlLine = /^[ \t]*(- )?$/.test(before) && /:[ \t]*$/.test(match[0]);
-    const end = valueEnd(text, start, yamlLine ? before.length : undefined);
-    const value = text.slice(start, end);
+    let end = valueEnd(text, start, yamlLine ? before.length : undefined);
+    let value = text.slice(start, end);
+    // "Authorization: Token abc", "auth=Digest abc": a scheme word, then the credential
+    if (/^[A-Za-z]+$/.test(value) && !/^(bearer|basic)$/i.test(value) && /auth/i.test(key)) {
+      const credential = /^[ \t]+[^\s,}\])&;"']+/.exec(text.slice(end));
+      if (credential) end += credential[0].length;
+      value = text.slice(start, end);
+    }
     // already masked ("Bearer ***" stays readable), or a switch
     if (
       end === start ||
@@ -276,7 +283,7 @@ function valueEnd(text: string, start: number, indent?: number): number {
     return start + rest.replace(/[ \t]+#.*$/, '').trimEnd().length;
   }
   let end = start;
-  while (end < text.length && !/[\s,}\])]/.test(text[end] as string)) end++;
+  while (end < text.length && !/[\s,}\])&;"']/.test(text[end] as string)) end++;
   // An opening bracket starts a nested structure, not a value.
   return /^[{[(]/.test(text.slice(start, end)) ? start : end;
 }
