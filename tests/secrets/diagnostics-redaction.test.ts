@@ -46,6 +46,24 @@ mark('no_deploy').describe('diagnostics redaction (what manifest.yaml, not-ready
     expect(dumped).toContain('value: debug');
   });
 
+  test('the "key" of a toleration, a match expression and a secretKeyRef stays; a data field named key does not', () => {
+    const dumped = stringify(
+      redactObject({
+        kind: 'Pod',
+        spec: {
+          tolerations: [{ key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute' }],
+          containers: [{ env: [{ name: 'PW', valueFrom: { secretKeyRef: { name: 'db', key: 'password' } } }] }],
+          affinity: { nodeAffinity: { matchExpressions: [{ key: 'zone', operator: 'In', values: ['a'] }] } },
+        },
+      }),
+    );
+    expect(dumped).toContain('key: node.kubernetes.io/not-ready');
+    expect(dumped).toContain('key: password');
+    expect(dumped).toContain('key: zone');
+    const configMap = stringify(redactObject({ kind: 'ConfigMap', data: { key: 'cm-key-value', name: 'n' } }));
+    expect(configMap).not.toContain('cm-key-value');
+  });
+
   test('a log line that prints a value the chart was given, bare, is blanked', () => {
     rememberSecrets({ db: { pwd: 'diag-bare-pwd-42' } });
     expect(redactText('2026-11-30 connecting with diag-bare-pwd-42 to db\n')).toBe(

@@ -169,8 +169,9 @@ export function rememberSecrets(values: unknown): void {
  * THE redaction for anything written or printed (errors, console, reports, diagnostics, caches): the secret values
  * this process has seen, values of secret-looking keys, URL passwords, bearer tokens and PEM blocks become "***".
  */
-export function redactText(text: string, holder: object = globalThis): string {
-  return new SecretRedactor(knownSecrets(holder)).text(text);
+export function redactText(text: string, holder: object = globalThis, rules: { keys?: boolean } = {}): string {
+  const redactor = new SecretRedactor(knownSecrets(holder));
+  return rules.keys === false ? redactor.knownAndForms(text) : redactor.text(text);
 }
 
 /**
@@ -192,13 +193,18 @@ export class SecretRedactor {
   }
 
   text(text: string): string {
-    let out = text;
-    for (const secret of this.#secrets) if (out.includes(secret)) out = out.split(secret).join(redacted);
-    out = maskCredentials(out);
-    out = out.replace(/("([\w.-]+)"\s*:\s*)"(?:[^"\\]|\\.)*"/g, (all, prefix: string, key: string) =>
-      isSecretKey(key) ? `${prefix}"${redacted}"` : all,
+    const out = this.knownAndForms(text).replace(
+      /("([\w.-]+)"\s*:\s*)"(?:[^"\\]|\\.)*"/g,
+      (all, prefix: string, key: string) => (isSecretKey(key) ? `${prefix}"${redacted}"` : all),
     );
     return blankValuesOfSecretKeys(out);
+  }
+
+  /** Known secret values and credentials by their form only: for dumps whose secret keys were blanked already. */
+  knownAndForms(text: string): string {
+    let out = text;
+    for (const secret of this.#secrets) if (out.includes(secret)) out = out.split(secret).join(redacted);
+    return maskCredentials(out);
   }
 
   /** argv with secrets blanked: known secret values, secret keys in --set flags, and values of --password flags. */
