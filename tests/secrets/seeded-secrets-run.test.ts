@@ -135,5 +135,8 @@ mark('chart_deploy').describe('seeded secrets through a whole run with a release
     const manifests = run.written.filter((file) => file.endsWith('manifest.yaml'));
     expect({ manifests, context: run.output.slice(-4000) }).toMatchObject({ manifests: [expect.any(String)] });
     expect(readFileSync(manifests[0] ?? '', 'utf8')).toMatch(/kind: Secret[\s\S]*pwd: "?\*\*\*/);
+    // the pod prints every value of the Secret, bare: its log (when it started in time) shows them blanked
+    for (const log of run.written.filter((file) => file.endsWith('app.log')))
+      expect(readFileSync(log, 'utf8')).toContain('***');
   }, 300_000);
 });
