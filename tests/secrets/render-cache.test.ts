@@ -44,6 +44,9 @@ mark('no_deploy').describe('render cache on disk', () => {
     const files = filesUnder(path.join(cache, 'renders', renderCacheLayout));
     expect(files.filter((file) => file.endsWith('.json'))).toHaveLength(1);
     for (const file of files) expect([file, mode(file)]).toEqual([file, '600']);
+    // everything this process wrote into the fresh cache root (helm extracted there too): owner only
+    const entries = filesUnder(cache).flatMap((file) => [file, path.dirname(file)]);
+    for (const entry of new Set(entries)) expect([entry, statSync(entry).mode & 0o077]).toEqual([entry, 0]);
     for (const dir of [
       cache,
       renderCacheDir(),
