@@ -87,12 +87,15 @@ export async function readRender(
 export async function writeRender(key: string, render: CachedRender, useDisk: boolean): Promise<CachedRender> {
   const frozen = deepFreeze(render);
   memory.set(key, frozen);
-  if (useDisk && !holdsSecrets(render)) {
+  if (useDisk) {
     try {
       const limits = renderCacheLimits();
-      const file = fileOf(key);
-      ensurePrivateCacheDir(path.dirname(file));
-      await writeAtomically(file, encode(render));
+      if (!holdsSecrets(render)) {
+        const file = fileOf(key);
+        ensurePrivateCacheDir(path.dirname(file));
+        await writeAtomically(file, encode(render));
+      }
+      // also when nothing was written: the old layout's files go at the first chance
       await pruneOncePerProcess(limits);
     } catch {
       // A read-only or full cache directory only costs speed.
@@ -125,6 +128,7 @@ async function pruneOncePerProcess(limits: RenderCacheLimits): Promise<void> {
   } catch {
     // never pruned
   }
+  ensurePrivateCacheDir(renderCacheDir());
   await writeFile(stamp, '', { mode: 0o600 });
   await pruneRenderCache(limits);
 }
