@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { RunOptions } from '../config/options.ts';
 
@@ -41,7 +41,11 @@ export function removeRunState(options: Pick<RunOptions, 'reportsDir' | 'runId'>
       // removed meanwhile, or not ours to read
     }
   }
-  if (readdirSync(parent).length === 0) rmSync(parent, { recursive: true, force: true });
+  try {
+    rmdirSync(parent); // only when empty: another run may have just made its own folder there
+  } catch {
+    // not empty
+  }
 }
 
 /**
