@@ -78,7 +78,7 @@ export type {
 export { generateReleaseName, HelmTestAdaptor } from './helm/helm-test-adaptor.ts';
 export { LabelSelector, LabelSelectorError } from './helm/label-selector.ts';
 export type { RenderedDocument } from './helm/rendered-document.ts';
-export { isSecretKey, redactValues, SecretRedactor } from './helm/secret-redaction.ts';
+export { isSecretKey, redactText, redactValues, SecretRedactor } from './helm/secret-redaction.ts';
 export { listEvents } from './kube/events.ts';
 export { kubeClients } from './kube/kube-clients.ts';
 export { loadKubeConfig } from './kube/kube-config.ts';

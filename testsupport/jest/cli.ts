@@ -6,11 +6,12 @@ import path from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { optionsEnvVar, type RunOptions, resolveOptions } from '../config/options.ts';
 import { ChartTestwareError } from '../errors.ts';
+import { closeCacheRoot } from '../helm/cache-dir.ts';
 import { readJestResults } from './jest-results.ts';
 import { junitReport } from './junit-report.ts';
 import { localClusterKubeconfig } from './local-cluster.ts';
 import { markerSelection, selectionMayInclude } from './marker-selection.ts';
-import { clusterUsedMarker, readTestRecords, runStateDir } from './run-state.ts';
+import { clusterUsedMarker, readTestRecords, removeRunStateOnExit, runStateDir } from './run-state.ts';
 import { type RunSummary, runFailed, summarizeRun } from './run-summary.ts';
 import { parseRunnerArgs, runnerUsage } from './runner-args.ts';
 
@@ -44,7 +45,9 @@ async function main(argv: readonly string[]): Promise<number> {
     });
 
   const stateDir = runStateDir(options);
-  mkdirSync(stateDir, { recursive: true });
+  mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+  removeRunStateOnExit(options);
+  closeCacheRoot();
   const jestResultsFile = path.join(stateDir, 'jest-results.json');
   const jest = execa(
     process.execPath,
