@@ -72,7 +72,9 @@ mark('no_deploy').describe('the runner refuses bad marker expressions', () => {
   test('a malformed expression is an error that shows where it breaks', async () => {
     const run = await runFixtures(['--marker', 'no_deploy and']);
     expect(run.exitCode).toBe(4);
-    expect(run.output).toContain('malformed marker expression: expected a marker name, "not" or "(" at column 14');
+    expect(run.output).toContain(
+      'malformed marker expression in --marker: expected a marker name, "not" or "(" at column 14',
+    );
     expect(run.output).toContain('  no_deploy and\n               ^');
   });
 

@@ -1,5 +1,6 @@
 import type { OptionFlags } from '../config/options.ts';
 import { ConfigError } from '../errors.ts';
+import { checkJestArgs } from './jest-flags.ts';
 
 export type LocalClusterMode = 'auto' | 'always' | 'never';
 
@@ -21,7 +22,9 @@ const valueFlags = {
   '--local-cluster': 'localCluster',
 } as const;
 
-/** Splits the runner's own flags (also in --flag=value form) from Jest's. */
+/**
+ * Splits the runner's own flags (also in --flag=value form) from Jest's, and refuses any flag neither knows.
+ */
 export function parseRunnerArgs(argv: readonly string[]): RunnerArgs {
   const flags: OptionFlags = {};
   const jestArgs: string[] = [];
@@ -57,8 +60,12 @@ export function parseRunnerArgs(argv: readonly string[]): RunnerArgs {
       hint: 'use --all for every test, or --marker to select',
     });
   }
+  if (!help) checkJestArgs(jestArgs, runnerFlags);
   return { flags, localCluster, help, jestArgs };
 }
+
+/** Every flag of the runner's own, for "did you mean" hints. */
+export const runnerFlags: readonly string[] = [...Object.keys(valueFlags), '--all', '--namespace-per-file', '--help'];
 
 export const runnerUsage = `Usage: npm test -- [options] [jest options and test path patterns]
 

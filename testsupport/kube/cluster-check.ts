@@ -1,0 +1,131 @@
+import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { loadOptions, type RunOptions } from '../config/options.ts';
+import { ChartTestwareError } from '../errors.ts';
+import { ClusterUnreachableError } from './cluster-unreachable-error.ts';
+import { apiMessage, apiStatus } from './kube-clients.ts';
+import { loadKubeConfig } from './kube-config.ts';
+
+export interface ClusterIdentity {
+  readonly server: string;
+  readonly context: string;
+  readonly user: string;
+}
+
+/**
+ * One request to the cluster, bounded by `timeoutMs`, that a run needs to succeed anyway (list namespaces): throws
+ * ClusterUnreachableError naming the server, context, user and the real cause (refused, DNS, TLS, 401/403, bad
+ * port, no answer in time). A kubeconfig that cannot be read throws its ConfigError first.
+ */
+export async function checkCluster(options: RunOptions = loadOptions(), timeoutMs = 5_000): Promise<ClusterIdentity> {
+  const config = loadKubeConfig(options);
+  const identity = identityOf(config);
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), timeoutMs);
+  });
+  try {
+    const outcome = await Promise.race([config.makeApiClient(CoreV1Api).listNamespace({ limit: 1 }), timedOut]);
+    if (outcome === 'timeout') {
+      throw unreachable(
+        identity,
+        `no answer within ${timeoutMs / 1000} s`,
+        'is the server up, and is this its address?',
+      );
+    }
+  } catch (error) {
+    if (error instanceof ChartTestwareError) throw error;
+    throw clusterError(identity, error);
+  } finally {
+    clearTimeout(timer);
+  }
+  return identity;
+}
+
+/** The server, context and user a kubeconfig points at, as a person would name them. */
+export function identityOf(config: KubeConfig): ClusterIdentity {
+  return {
+    server: config.getCurrentCluster()?.server ?? '(no server)',
+    context: config.getCurrentContext() || '(none)',
+    user: config.getCurrentUser()?.name ?? '(none)',
+  };
+}
+
+/** An error of a call to the cluster turned into one message that names the server and the cause. */
+export function clusterError(identity: ClusterIdentity, error: unknown): ClusterUnreachableError {
+  const status = apiStatus(error);
+  if (status === 401) {
+    return unreachable(
+      identity,
+      `HTTP 401 Unauthorized: the server does not accept the credentials of user "${identity.user}"`,
+      'the token or client certificate of that user is wrong or expired: get a fresh kubeconfig for this cluster',
+    );
+  }
+  if (status === 403) {
+    return unreachable(
+      identity,
+      `HTTP 403 Forbidden for user "${identity.user}": ${apiMessage(error)}`,
+      'that identity needs to list, create and delete namespaces: use a kubeconfig with those rights',
+    );
+  }
+  if (status !== undefined) {
+    return unreachable(
+      identity,
+      `HTTP ${status}: ${apiMessage(error)}`,
+      'is this the address of a Kubernetes API server?',
+    );
+  }
+  const { text, hint } = connectionCause(error);
+  return unreachable(identity, text, hint);
+}
+
+function unreachable(identity: ClusterIdentity, cause: string, hint: string): ClusterUnreachableError {
+  return new ClusterUnreachableError(
+    `cannot use the cluster at ${identity.server} (kube context "${identity.context}"): ${cause}`,
+    { hint },
+  );
+}
+
+/**
+ * The real cause of a failed connection: fetch (undici) says only "fetch failed" and keeps the reason (a system
+ * error code, a TLS verdict, "bad port") in `error.cause`, sometimes a level or two down.
+ */
+export function connectionCause(error: unknown): { text: string; hint: string } {
+  const chain: Array<{ code?: unknown; message?: unknown; hostname?: unknown; address?: unknown; port?: unknown }> = [];
+  for (let current: unknown = error; current && typeof current === 'object' && chain.length < 6; ) {
+    chain.push(current as (typeof chain)[number]);
+    current = (current as { cause?: unknown }).cause;
+  }
+  const coded = chain.find((link) => typeof link.code === 'string');
+  const code = coded?.code as string | undefined;
+  const deepest = chain.at(-1);
+  const message = String(deepest?.message ?? error);
+  if (code === 'ECONNREFUSED') {
+    const where = coded?.address ? ` at ${coded.address}:${coded.port}` : '';
+    return {
+      text: `connection refused${where} (ECONNREFUSED)`,
+      hint: 'nothing listens there: is the cluster up (`npm run cluster:status` for the embedded one), and is the port right?',
+    };
+  }
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
+    return {
+      text: `DNS cannot resolve host ${String(coded?.hostname ?? '')} (${code})`,
+      hint: 'check the server host name in the kubeconfig',
+    };
+  }
+  if (chain.some((link) => link.message === 'bad port')) {
+    return {
+      text: 'bad port: fetch refuses to connect to that port (one of the ports browsers and Node block, like 1 or 22)',
+      hint: 'check the server URL in the kubeconfig: an API server listens on a port like 6443 or 443',
+    };
+  }
+  if (code && (/CERT|SSL|TLS|SELF_SIGNED|VERIFY|EPROTO/.test(code) || /certificate|SSL|TLS/i.test(message))) {
+    return {
+      text: `TLS: ${message} (${code})`,
+      hint: 'the server certificate is not trusted by the kubeconfig (certificate-authority-data), or does not match the server name',
+    };
+  }
+  if (code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'ETIMEDOUT') {
+    return { text: `connection timed out (${code})`, hint: 'is the server up and reachable from here?' };
+  }
+  return { text: code ? `${message} (${code})` : message, hint: 'is the server up, and is this its address?' };
+}
