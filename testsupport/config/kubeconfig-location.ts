@@ -14,14 +14,14 @@ export function kubeconfigFiles(value: string): string[] {
 }
 
 /** The user's own kubeconfig when KUBECONFIG is unset. */
-export function homeKubeconfigPath(): string {
-  return path.join(os.homedir(), '.kube', 'config');
+export function homeKubeconfigPath(env: NodeJS.ProcessEnv = process.env): string {
+  return path.join(env.HOME || os.homedir(), '.kube', 'config');
 }
 
 /** Whether the client would find a kubeconfig on its own (KUBECONFIG, ~/.kube/config, or inside a pod). */
 export function kubeconfigPresent(env: NodeJS.ProcessEnv = process.env): boolean {
   if (env.KUBERNETES_SERVICE_HOST) return true;
-  const files = env.KUBECONFIG?.trim() ? kubeconfigFiles(env.KUBECONFIG) : [homeKubeconfigPath()];
+  const files = env.KUBECONFIG?.trim() ? kubeconfigFiles(env.KUBECONFIG) : [homeKubeconfigPath(env)];
   return files.some((file) => existsSync(file));
 }
 

@@ -34,7 +34,7 @@ export async function localClusterKubeconfig(
     if (kubeconfigPresent(env)) return undefined;
     if (kubeContext) {
       throw new ConfigError(
-        `${kubeContext.givenAs} "${kubeContext.name}" names a context, but there is no kubeconfig (KUBECONFIG is unset and ${homeKubeconfigPath()} does not exist)`,
+        `${kubeContext.givenAs} "${kubeContext.name}" names a context, but there is no kubeconfig (KUBECONFIG is unset and ${homeKubeconfigPath(env)} does not exist)`,
         {
           hint: 'set KUBECONFIG to the kubeconfig that has this context; or drop it to use the embedded local cluster',
         },

@@ -61,7 +61,10 @@ export function loadKubeconfigFiles(files: readonly string[]): KubeConfig {
     try {
       config.loadFromFile(file);
     } catch (error) {
-      throw new ConfigError(`cannot read kubeconfig ${file}: ${(error as Error).message}`, { hint: readHint });
+      const fromEnv = kubeconfigFiles(process.env.KUBECONFIG ?? '').includes(file) ? ' (from KUBECONFIG)' : '';
+      throw new ConfigError(`cannot read kubeconfig ${file}${fromEnv}: ${(error as Error).message}`, {
+        hint: readHint,
+      });
     }
     return config;
   });
