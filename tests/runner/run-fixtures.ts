@@ -12,7 +12,11 @@ export interface FixtureRun {
 }
 
 /** Runs the real runner (as a user would, in a child process) over the runner's fixture tests. */
-export async function runFixtures(args: readonly string[], fixture = 'markers'): Promise<FixtureRun> {
+export async function runFixtures(
+  args: readonly string[],
+  fixture = 'markers',
+  env: Record<string, string> = {},
+): Promise<FixtureRun> {
   const reportsDir = mkdtempSync(path.join(os.tmpdir(), 'runner-test-'));
   const result = await startRunner(
     [
@@ -25,7 +29,7 @@ export async function runFixtures(args: readonly string[], fixture = 'markers'):
       ...args,
       `tests/fixtures/runner/${fixture}`,
     ],
-    { CI: 'true' },
+    { CI: 'true', ...env },
   );
   let junit = '';
   try {

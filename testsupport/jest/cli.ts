@@ -100,8 +100,9 @@ async function main(argv: readonly string[]): Promise<number> {
     console.error('chart-testware: interrupted; the job namespace was cleaned up');
     return interruptedExit;
   }
-  if (jestResults !== undefined && jestResults.testResults.length === 0) {
-    // no test file matched the path patterns: Jest said so; its exit code stands (0 only with --passWithNoTests)
+  if (records.size === 0 && (jestResults?.testResults.length ?? 0) === 0) {
+    // no test file ran (no file matched the path patterns, or Jest stopped first): Jest said why; its exit code
+    // stands (0 only with --passWithNoTests), and the marker selection is not to blame
     return jestExit;
   }
   printSummary(summary, selection.description);
