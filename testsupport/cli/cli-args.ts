@@ -31,7 +31,11 @@ export function parseCliArgs<T extends ParseArgsConfig>(config: T): ReturnType<t
     if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') throw new UsageError(`unexpected argument "${quoted}"`);
     const option = quoted.replace(/ <value>$/, '').replace(/^-\w, /, '');
     if (/argument missing/.test(message)) throw new UsageError(`${option} needs a value`);
-    if (/ambiguous/.test(message)) throw new UsageError(`${option} needs a value (it is followed by another option)`);
+    if (/ambiguous/.test(message)) {
+      throw new UsageError(
+        `${option} needs a value: the next argument starts with "-" (for such a value write ${option}=VALUE)`,
+      );
+    }
     throw new UsageError(message.split('. ')[0] as string);
   }
 }
