@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { projectRoot, startRunner } from '../support/runner-process.ts';
+import { startApiStandIn } from '../support/scratch-kubeconfig.ts';
 
 export interface FixtureRun {
   readonly exitCode: number;
@@ -18,6 +19,8 @@ export async function runFixtures(
   env: Record<string, string> = {},
 ): Promise<FixtureRun> {
   const reportsDir = mkdtempSync(path.join(os.tmpdir(), 'runner-test-'));
+  // the fixtures never touch a cluster, but a selection with chart_deploy tests gets the runner's preflight
+  const standIn = env.KUBECONFIG === undefined ? await startApiStandIn() : undefined;
   const result = await startRunner(
     [
       '--local-cluster',
@@ -29,8 +32,8 @@ export async function runFixtures(
       ...args,
       `tests/fixtures/runner/${fixture}`,
     ],
-    { CI: 'true', ...env },
-  );
+    { CI: 'true', ...(standIn ? { KUBECONFIG: standIn.kubeconfig } : {}), ...env },
+  ).finally(() => standIn?.close());
   let junit = '';
   try {
     junit = readFileSync(path.join(reportsDir, 'junit.xml'), 'utf8');

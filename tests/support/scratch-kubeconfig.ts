@@ -1,4 +1,5 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer, type Server } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -78,4 +79,26 @@ export async function selfSignedCertificate(): Promise<{ key: string; cert: stri
     cert,
   ]);
   return { key: readFileSync(key, 'utf8'), cert: readFileSync(cert, 'utf8') };
+}
+
+/**
+ * A loopback stand-in for an API server that answers every request with an empty NamespaceList, and a kubeconfig
+ * for it: enough for the runner's preflight, for runner tests whose fixtures select chart_deploy tests but never
+ * touch a cluster (they run without one by design, and must not depend on the shared embedded cluster).
+ */
+export async function startApiStandIn(): Promise<{ kubeconfig: string; close: () => Promise<void> }> {
+  const server = createHttpServer((_request, response) => {
+    response.writeHead(200, { 'content-type': 'application/json' });
+    response.end(JSON.stringify({ kind: 'NamespaceList', apiVersion: 'v1', metadata: {}, items: [] }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  return {
+    kubeconfig: writeKubeconfig({ server: `http://127.0.0.1:${port}`, insecure: true, context: 'stand-in' }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
 }
