@@ -87,5 +87,8 @@ Cluster:
 Reports:
   --reports-dir DIR        JUnit (junit.xml), diagnostics (artifacts/) (env CHART_TESTWARE_REPORTS_DIR; default reports)
 
-Exit codes: 0 all selected tests passed (quarantined failures do not count), 1 failures, 4 usage error,
+Any other option must be one the installed Jest accepts (npx jest --help).
+
+Exit codes: 0 all selected tests passed (quarantined failures do not count; also when the marker selects no test),
+1 failures, no test file matching the path patterns, or a cluster the preflight cannot use, 4 usage error,
 130 interrupted.`;
