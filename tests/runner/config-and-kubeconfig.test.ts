@@ -6,10 +6,11 @@ import path from 'node:path';
 import { expect, test } from '@jest/globals';
 import { readConfigFile } from '../../testsupport/config/config-file.ts';
 import { resolveOptions } from '../../testsupport/config/options.ts';
+import { HelmTestAdaptor } from '../../testsupport/helm/helm-test-adaptor.ts';
 import { ConfigError, mark } from '../../testsupport/index.ts';
 import { usesEmbeddedCluster } from '../../testsupport/jest/local-cluster.ts';
 import { loadKubeConfig } from '../../testsupport/kube/kube-config.ts';
-import { writeKubeconfig } from '../support/scratch-kubeconfig.ts';
+import { closedLoopbackPort, writeKubeconfig } from '../support/scratch-kubeconfig.ts';
 
 function projectWithConfig(text: string): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'config-file-'));
@@ -96,4 +97,17 @@ mark('no_deploy').describe('which cluster a run uses', () => {
     );
     expect(withContext.getCurrentCluster()?.server).toBe('https://127.0.0.1:1003');
   });
+
+  test("helm gets a KUBECONFIG list too (its --kubeconfig takes one file): the first file's context is used", async () => {
+    const port = await closedLoopbackPort();
+    const first = writeKubeconfig({ server: `https://127.0.0.1:${port}`, insecure: true, context: 'first' });
+    const second = writeKubeconfig({ server: 'https://127.0.0.1:1', insecure: true, context: 'second' });
+    const helm = await HelmTestAdaptor.create({ kubeconfig: `${first}:${second}`, kubeContext: undefined });
+    const error = await helm.run(['list', '--output', 'json'], { timeout: 30_000 }).then(
+      () => undefined,
+      (thrown: unknown) => thrown as Error,
+    );
+    expect(error?.message).toContain(`127.0.0.1:${port}`);
+    expect(error?.message).not.toMatch(/no such file|stat .*:/);
+  }, 60_000);
 });
