@@ -94,6 +94,8 @@ mark('no_deploy').describe("runner flags: unknown ones are errors, Jest's own ke
       '50%',
       '--testTimeout',
       '5000',
+      '--seed',
+      '-5',
       '--ci=false',
       '--selectProjects',
       'a',

@@ -51,9 +51,15 @@ export function checkJestArgs(jestArgs: readonly string[], runnerFlags: readonly
     let value: string | undefined;
     if (equals > 0) value = arg.slice(equals + 1);
     else if (shortGroup) value = spelled.slice(2);
-    else if (jestArgs[i + 1] !== undefined && !(jestArgs[i + 1] as string).startsWith('-')) value = jestArgs[++i];
+    else if (takesNext(jestArgs[i + 1], option)) value = jestArgs[++i];
     if (value !== undefined) checkValue(name, option, value);
   }
+}
+
+/** Whether the next argument is the option's value: not an option itself, unless a negative number. */
+function takesNext(next: string | undefined, option: JestOption): boolean {
+  if (next === undefined) return false;
+  return !next.startsWith('-') || (option.type === 'number' && /^-\d/.test(next));
 }
 
 function negated(
