@@ -129,7 +129,7 @@ mark('no_deploy').describe('--reports-dir that cannot be a folder', () => {
     );
     const run = await runFixtures(['--reports-dir', 'package.json', '--marker', 'no_deploy']);
     expect(run.exitCode).toBe(4);
-    expect(run.output).toMatch(/chart-testware: --reports-dir .*package\.json cannot be used/);
+    expect(run.output).toContain('chart-testware: --reports-dir package.json cannot be used');
     expect(run.output).not.toMatch(/\n\s+at /);
   }, 60_000);
 

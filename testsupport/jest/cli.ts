@@ -40,7 +40,11 @@ async function main(argv: readonly string[]): Promise<number> {
   const needsCluster = selectionMayInclude(selection, 'chart_deploy', options.markers, ['no_deploy']);
   let kubeconfig: string | undefined;
   try {
-    prepareReportsDir(options.reportsDir, options.sources.reportsDir);
+    prepareReportsDir(
+      options.reportsDir,
+      options.sources.reportsDir,
+      args.flags.reportsDir ?? process.env.CHART_TESTWARE_REPORTS_DIR,
+    );
     const kubeContext = options.kubeContext
       ? { name: options.kubeContext, givenAs: options.sources.kubeContext }
       : undefined;

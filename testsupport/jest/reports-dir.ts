@@ -4,11 +4,12 @@ import { ConfigError } from '../errors.ts';
 
 /**
  * Makes the reports folder and proves it writable before anything slow starts, one folder at a time: Node's
- * recursive mkdir loops forever where the kernel answers ENOENT for a parent that exists (/proc, /sys).
+ * recursive mkdir loops forever where the kernel answers ENOENT for a parent that exists (/proc, /sys). `shownAs`
+ * is the folder as the user wrote it.
  */
-export function prepareReportsDir(dir: string, givenAs: string): void {
+export function prepareReportsDir(dir: string, givenAs: string, shownAs: string = dir): void {
   const fail = (problem: string): never => {
-    throw new ConfigError(`${givenAs} ${dir} ${problem}`, {
+    throw new ConfigError(`${givenAs} ${shownAs} ${problem}`, {
       hint: `name a folder you can write to (it is created if missing), e.g. ${givenAs === '--reports-dir' ? '--reports-dir reports' : `${givenAs}=reports`}`,
     });
   };
