@@ -38,6 +38,10 @@ mark('no_deploy').describe('janitor and smoke answer flag mistakes with one line
     ['smoke', ['--namespace', 'Bad NS!'], 'smoke: --namespace "Bad NS!" is not a valid Kubernetes namespace name'],
     ['smoke', ['--namespace', 'ci', '--selector', 'app in (a'], 'smoke: --selector: label selector "app in (a"'],
     ['smoke', ['--namespace', 'ci', '--values', 'no-such.yaml'], 'smoke: --values no-such.yaml: no such file'],
+    ['smoke', ['--namespace', 'ci', '--timeout', '99999999'], 'smoke: --timeout 99999999 is more than a day'],
+    ['smoke', ['--namespace', 'ci', '--chart', 'charts/no-such'], 'smoke: --chart charts/no-such: no such chart'],
+    ['smoke', ['--namespace', 'ci', '--release', 'Bad_Name'], 'smoke: --release "Bad_Name" is not a valid helm'],
+    ['janitor', ['--dry-run=yes'], "janitor: Option '--dry-run' does not take an argument"],
   ] as const)(
     '%s %j',
     async (name, args, message) => {

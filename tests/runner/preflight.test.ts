@@ -7,7 +7,7 @@ import { createServer as createTcpServer, type Socket, type Server as TcpServer 
 import os from 'node:os';
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { resolveOptions } from '../../testsupport/config/options.ts';
-import { mark } from '../../testsupport/index.ts';
+import { ConfigError, mark } from '../../testsupport/index.ts';
 import { checkCluster } from '../../testsupport/kube/cluster-check.ts';
 import { ClusterUnreachableError } from '../../testsupport/kube/cluster-unreachable-error.ts';
 import { projectRoot } from '../support/runner-process.ts';
@@ -114,6 +114,16 @@ mark('no_deploy').describe('preflight: the cluster check names the server, the c
     expect(error.message).toContain(`cannot use the cluster at https://127.0.0.1:${silentPort}`);
     expect(error.message).toContain('no answer within 1 s');
   });
+
+  test.each(['127.0.0.1:6443', 'https://127.0.0.1:99999', 'ftp://127.0.0.1:21'])(
+    'a server "%s" that is no https URL is a ConfigError naming it, before any request',
+    async (server) => {
+      const error = await failure(writeKubeconfig({ server, insecure: true }));
+      expect(error).toBeInstanceOf(ConfigError);
+      expect(error.message).toContain(`the server "${server}" of kube context "scratch"`);
+      expect(error.message).toContain('is not an https:// URL');
+    },
+  );
 
   test('an unknown context is a ConfigError that lists the known ones, before any request', async () => {
     const kubeconfig = writeKubeconfig({ server: 'https://127.0.0.1:1', insecure: true });

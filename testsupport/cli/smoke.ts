@@ -21,6 +21,8 @@ const usage = `usage: npm run smoke -- --namespace NS [--chart DIR] [--release N
   --release NAME     the release name to render with, or the only deployed release to take expectations from
   --selector LABELS  only pods with these labels count, e.g. app.kubernetes.io/instance=NAME`;
 
+const maxTimeoutSeconds = 24 * 3600;
+
 async function main(): Promise<number> {
   const { values } = parseCliArgs({
     options: {
@@ -42,6 +44,21 @@ async function main(): Promise<number> {
   const timeoutSeconds = Number(values.timeout);
   if (!/^\d+(\.\d+)?$/.test(values.timeout ?? '') || !(timeoutSeconds > 0)) {
     throw new UsageError(`--timeout "${values.timeout}" is not a number of seconds`, { hint: 'e.g. --timeout 120' });
+  }
+  if (timeoutSeconds > maxTimeoutSeconds) {
+    throw new UsageError(`--timeout ${values.timeout} is more than a day`, { hint: `at most ${maxTimeoutSeconds}` });
+  }
+  for (const chart of values.chart ?? []) {
+    if (!existsSync(chart))
+      throw new UsageError(`--chart ${chart}: no such chart directory (relative paths start at ${process.cwd()})`);
+  }
+  if (
+    values.release !== undefined &&
+    !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(values.release)
+  ) {
+    throw new UsageError(`--release "${values.release}" is not a valid helm release name`, {
+      hint: 'lowercase letters, digits, "-" and ".", starting and ending with a letter or digit',
+    });
   }
   for (const file of values.values ?? []) {
     if (!existsSync(file))

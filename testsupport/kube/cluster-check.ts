@@ -1,6 +1,6 @@
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { loadOptions, type RunOptions } from '../config/options.ts';
-import { ChartTestwareError } from '../errors.ts';
+import { ChartTestwareError, ConfigError } from '../errors.ts';
 import { ClusterUnreachableError } from './cluster-unreachable-error.ts';
 import { connectionCause } from './connection-cause.ts';
 import { apiMessage, apiStatus } from './kube-clients.ts';
@@ -20,6 +20,7 @@ export interface ClusterIdentity {
 export async function checkCluster(options: RunOptions = loadOptions(), timeoutMs = 5_000): Promise<ClusterIdentity> {
   const config = loadKubeConfig(options);
   const identity = identityOf(config);
+  checkServerUrl(identity, options.kubeconfig);
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<'timeout'>((resolve) => {
     timer = setTimeout(() => resolve('timeout'), timeoutMs);
@@ -40,6 +41,22 @@ export async function checkCluster(options: RunOptions = loadOptions(), timeoutM
     clearTimeout(timer);
   }
   return identity;
+}
+
+/** A server that is no http(s) URL is a mistake in the kubeconfig, said before any request. */
+function checkServerUrl(identity: ClusterIdentity, kubeconfig: string | undefined): void {
+  let protocol: string | undefined;
+  try {
+    protocol = new URL(identity.server).protocol;
+  } catch {
+    protocol = undefined;
+  }
+  if (protocol !== 'https:' && protocol !== 'http:') {
+    throw new ConfigError(
+      `the server "${identity.server}" of kube context "${identity.context}" in ${kubeconfig ?? 'the default kubeconfig'} is not an https:// URL`,
+      { hint: 'fix clusters[].cluster.server in the kubeconfig, e.g. https://127.0.0.1:6443' },
+    );
+  }
 }
 
 /** The server, context and user a kubeconfig points at, as a person would name them. */
