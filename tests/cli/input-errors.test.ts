@@ -16,7 +16,7 @@ async function cli(name: 'janitor' | 'smoke' | 'policy', args: string[], env: Re
     env: { CHART_TESTWARE_OPTIONS: '', ...env },
     reject: false,
     all: true,
-    timeout: 60_000,
+    timeout: 110_000,
   });
   return { exitCode: run.exitCode, output: run.all ?? '' };
 }
@@ -54,7 +54,7 @@ mark('no_deploy').describe('janitor and smoke answer flag mistakes with one line
       expect(run.exitCode).toBe(2);
       noStack(run.output);
     },
-    60_000,
+    120_000,
   );
 });
 
@@ -72,7 +72,7 @@ mark('no_deploy').describe('janitor and smoke at an unreachable cluster', () => 
       expect(run.exitCode).toBe(1);
       noStack(run.output);
     },
-    60_000,
+    120_000,
   );
 });
 
@@ -84,7 +84,7 @@ mark('no_deploy').describe('policy input', () => {
     );
     expect(run.exitCode).toBe(2);
     expect(run.output).not.toContain('RENDER FAILED');
-  }, 60_000);
+  }, 120_000);
 
   test('a waiver of an unknown check: did you mean, and the check ids listed once', () => {
     const known = policyCatalogue.map((check) => check.id);

@@ -109,5 +109,5 @@ mark('no_deploy').describe('which cluster a run uses', () => {
     );
     expect(error?.message).toContain(`127.0.0.1:${port}`);
     expect(error?.message).not.toMatch(/no such file|stat .*:/);
-  }, 60_000);
+  }, 120_000);
 });

@@ -9,7 +9,7 @@ import { ConfigError, mark } from '../../testsupport/index.ts';
 import { installedJestOptions } from '../../testsupport/jest/jest-flags.ts';
 import { prepareReportsDir } from '../../testsupport/jest/reports-dir.ts';
 import { parseRunnerArgs } from '../../testsupport/jest/runner-args.ts';
-import { runFixtures } from './run-fixtures.ts';
+import { runFixtures, runnerTestTimeout } from './run-fixtures.ts';
 
 mark('no_deploy').describe('runner options from the environment name the env var', () => {
   test('CHART_TESTWARE_KEEP, not --keep', () => {
@@ -55,32 +55,46 @@ mark('no_deploy').describe('runner options from the environment name the env var
     expect(resolveOptions({}, { CHART_TESTWARE_NAMESPACE_PER_FILE: 'true' }).namespacePerFile).toBe(true);
   });
 
-  test('a marker expression from CHART_TESTWARE_MARKER is blamed on it', async () => {
-    const run = await runFixtures([], 'markers', { CHART_TESTWARE_MARKER: 'nosuch' });
-    expect(run.exitCode).toBe(4);
-    expect(run.output).toContain('unknown marker "nosuch" in CHART_TESTWARE_MARKER "nosuch"');
-  }, 60_000);
+  test(
+    'a marker expression from CHART_TESTWARE_MARKER is blamed on it',
+    async () => {
+      const run = await runFixtures([], 'markers', { CHART_TESTWARE_MARKER: 'nosuch' });
+      expect(run.exitCode).toBe(4);
+      expect(run.output).toContain('unknown marker "nosuch" in CHART_TESTWARE_MARKER "nosuch"');
+    },
+    runnerTestTimeout,
+  );
 
-  test('a whitespace-only CHART_TESTWARE_MARKER stops the runner before Jest (no default selection)', async () => {
-    const run = await runFixtures([], 'markers', { CHART_TESTWARE_MARKER: '   ' });
-    expect(run.exitCode).toBe(4);
-    expect(run.output).toContain('chart-testware: CHART_TESTWARE_MARKER is set but blank');
-    expect(run.junit).toBe('');
-  }, 60_000);
+  test(
+    'a whitespace-only CHART_TESTWARE_MARKER stops the runner before Jest (no default selection)',
+    async () => {
+      const run = await runFixtures([], 'markers', { CHART_TESTWARE_MARKER: '   ' });
+      expect(run.exitCode).toBe(4);
+      expect(run.output).toContain('chart-testware: CHART_TESTWARE_MARKER is set but blank');
+      expect(run.junit).toBe('');
+    },
+    runnerTestTimeout,
+  );
 });
 
 mark('no_deploy').describe("runner flags: unknown ones are errors, Jest's own keep working", () => {
-  test('a typo of a runner flag is an error with a did-you-mean, before anything runs', async () => {
-    expect(() => parseRunnerArgs(['--markr', 'no_deploy'])).toThrow(/^unknown option --markr; did you mean --marker\?/);
-    expect(() => parseRunnerArgs(['--kube-contxt=x'])).toThrow(/did you mean --kube-context\?/);
-    expect(() => parseRunnerArgs(['--runInBnd'])).toThrow(/unknown option --runInBnd; did you mean --runInBand\?/);
-    expect(() => parseRunnerArgs(['--no-such-flag'])).toThrow(ConfigError);
-    const run = await runFixtures(['--markr', 'no_deploy']);
-    expect(run.exitCode).toBe(4);
-    expect(run.output).toContain('chart-testware: unknown option --markr; did you mean --marker?');
-    expect(run.output).not.toContain('embedded local cluster');
-    expect(run.junit).toBe('');
-  }, 60_000);
+  test(
+    'a typo of a runner flag is an error with a did-you-mean, before anything runs',
+    async () => {
+      expect(() => parseRunnerArgs(['--markr', 'no_deploy'])).toThrow(
+        /^unknown option --markr; did you mean --marker\?/,
+      );
+      expect(() => parseRunnerArgs(['--kube-contxt=x'])).toThrow(/did you mean --kube-context\?/);
+      expect(() => parseRunnerArgs(['--runInBnd'])).toThrow(/unknown option --runInBnd; did you mean --runInBand\?/);
+      expect(() => parseRunnerArgs(['--no-such-flag'])).toThrow(ConfigError);
+      const run = await runFixtures(['--markr', 'no_deploy']);
+      expect(run.exitCode).toBe(4);
+      expect(run.output).toContain('chart-testware: unknown option --markr; did you mean --marker?');
+      expect(run.output).not.toContain('embedded local cluster');
+      expect(run.junit).toBe('');
+    },
+    runnerTestTimeout,
+  );
 
   test('the flags the installed Jest defines pass, in every spelling yargs takes', () => {
     const args = [
@@ -123,15 +137,19 @@ mark('no_deploy').describe("runner flags: unknown ones are errors, Jest's own ke
 });
 
 mark('no_deploy').describe('--reports-dir that cannot be a folder', () => {
-  test('a file: an error naming --reports-dir, no stack trace', async () => {
-    expect(() => prepareReportsDir(path.resolve('package.json'), '--reports-dir')).toThrow(
-      /^--reports-dir .*package\.json cannot be used: .*package\.json is a file, not a folder/,
-    );
-    const run = await runFixtures(['--reports-dir', 'package.json', '--marker', 'no_deploy']);
-    expect(run.exitCode).toBe(4);
-    expect(run.output).toContain('chart-testware: --reports-dir package.json cannot be used');
-    expect(run.output).not.toMatch(/\n\s+at /);
-  }, 60_000);
+  test(
+    'a file: an error naming --reports-dir, no stack trace',
+    async () => {
+      expect(() => prepareReportsDir(path.resolve('package.json'), '--reports-dir')).toThrow(
+        /^--reports-dir .*package\.json cannot be used: .*package\.json is a file, not a folder/,
+      );
+      const run = await runFixtures(['--reports-dir', 'package.json', '--marker', 'no_deploy']);
+      expect(run.exitCode).toBe(4);
+      expect(run.output).toContain('chart-testware: --reports-dir package.json cannot be used');
+      expect(run.output).not.toMatch(/\n\s+at /);
+    },
+    runnerTestTimeout,
+  );
 
   test('under /proc: an error naming it, not a hang', () => {
     expect(() => prepareReportsDir('/proc/forbidden/reports', '--reports-dir')).toThrow(
@@ -152,10 +170,14 @@ mark('no_deploy').describe('--reports-dir that cannot be a folder', () => {
 });
 
 mark('no_deploy').describe('exit codes CI can trust', () => {
-  test("a test path that matches no file fails with Jest's own message", async () => {
-    const run = await runFixtures(['--marker', 'no_deploy'], 'no-such-fixture-xyz');
-    expect(run.exitCode).not.toBe(0);
-    expect(run.output).toContain('No tests found');
-    expect(run.output).not.toContain('no test matches');
-  }, 60_000);
+  test(
+    "a test path that matches no file fails with Jest's own message",
+    async () => {
+      const run = await runFixtures(['--marker', 'no_deploy'], 'no-such-fixture-xyz');
+      expect(run.exitCode).not.toBe(0);
+      expect(run.output).toContain('No tests found');
+      expect(run.output).not.toContain('no test matches');
+    },
+    runnerTestTimeout,
+  );
 });

@@ -12,7 +12,7 @@ import { checkCluster } from '../../testsupport/kube/cluster-check.ts';
 import { ClusterUnreachableError } from '../../testsupport/kube/cluster-unreachable-error.ts';
 import { projectRoot } from '../support/runner-process.ts';
 import { closedLoopbackPort, selfSignedCertificate, writeKubeconfig } from '../support/scratch-kubeconfig.ts';
-import { runFixtures } from './run-fixtures.ts';
+import { runFixtures, runnerTestTimeout } from './run-fixtures.ts';
 
 const optionsFor = (kubeconfig: string) =>
   resolveOptions({}, { KUBECONFIG: kubeconfig, HOME: os.tmpdir() }, projectRoot);
@@ -58,7 +58,7 @@ beforeAll(async () => {
   silent = createTcpServer((socket) => sockets.push(socket));
   await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
   silentPort = (silent.address() as { port: number }).port;
-}, 60_000);
+}, runnerTestTimeout);
 
 afterAll(async () => {
   for (const socket of sockets) socket.destroy();
@@ -135,24 +135,32 @@ mark('no_deploy').describe('preflight: the cluster check names the server, the c
 });
 
 mark('no_deploy').describe('the runner stops a chart_deploy run at an unreachable cluster', () => {
-  test('one message naming the server, before Jest starts (no junit, no per-file "fetch failed")', async () => {
-    const port = await closedLoopbackPort();
-    const kubeconfig = writeKubeconfig({ server: `https://127.0.0.1:${port}`, insecure: true });
-    const started = performance.now();
-    const run = await runFixtures(['--marker', 'chart_deploy'], 'markers', { KUBECONFIG: kubeconfig });
-    const seconds = (performance.now() - started) / 1000;
-    console.log(`runner against a refused server: exit ${run.exitCode} after ${seconds.toFixed(1)} s`);
-    expect(run.exitCode).toBe(1);
-    expect(run.output).toContain(`chart-testware: cannot use the cluster at https://127.0.0.1:${port}`);
-    expect(run.output.match(/cannot use the cluster/g)).toHaveLength(1);
-    expect(run.output).not.toContain('fetch failed');
-    expect(run.junit).toBe('');
-  }, 60_000);
+  test(
+    'one message naming the server, before Jest starts (no junit, no per-file "fetch failed")',
+    async () => {
+      const port = await closedLoopbackPort();
+      const kubeconfig = writeKubeconfig({ server: `https://127.0.0.1:${port}`, insecure: true });
+      const started = performance.now();
+      const run = await runFixtures(['--marker', 'chart_deploy'], 'markers', { KUBECONFIG: kubeconfig });
+      const seconds = (performance.now() - started) / 1000;
+      console.log(`runner against a refused server: exit ${run.exitCode} after ${seconds.toFixed(1)} s`);
+      expect(run.exitCode).toBe(1);
+      expect(run.output).toContain(`chart-testware: cannot use the cluster at https://127.0.0.1:${port}`);
+      expect(run.output.match(/cannot use the cluster/g)).toHaveLength(1);
+      expect(run.output).not.toContain('fetch failed');
+      expect(run.junit).toBe('');
+    },
+    runnerTestTimeout,
+  );
 
-  test('a run that selects no chart_deploy test does not check the cluster', async () => {
-    const kubeconfig = writeKubeconfig({ server: 'https://127.0.0.1:1', insecure: true });
-    const run = await runFixtures(['--marker', 'no_deploy'], 'markers', { KUBECONFIG: kubeconfig });
-    expect(run.exitCode).toBe(0);
-    expect(run.output).not.toContain('cannot use the cluster');
-  }, 60_000);
+  test(
+    'a run that selects no chart_deploy test does not check the cluster',
+    async () => {
+      const kubeconfig = writeKubeconfig({ server: 'https://127.0.0.1:1', insecure: true });
+      const run = await runFixtures(['--marker', 'no_deploy'], 'markers', { KUBECONFIG: kubeconfig });
+      expect(run.exitCode).toBe(0);
+      expect(run.output).not.toContain('cannot use the cluster');
+    },
+    runnerTestTimeout,
+  );
 });

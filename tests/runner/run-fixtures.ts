@@ -12,6 +12,9 @@ export interface FixtureRun {
   readonly junit: string;
 }
 
+/** Per test that starts the runner (and Jest inside it): minutes, not seconds, on a loaded 2-core CI machine. */
+export const runnerTestTimeout = 180_000;
+
 /** Runs the real runner (as a user would, in a child process) over the runner's fixture tests. */
 export async function runFixtures(
   args: readonly string[],
