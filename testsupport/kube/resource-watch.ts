@@ -41,6 +41,8 @@ export class ResourceWatch<T extends KubernetesObject = KubernetesObject> {
   #polling = false;
   #pollingSince = 0;
   #opens = 0;
+  #relists = 0;
+  #expired = 0;
 
   constructor(
     config: KubeConfig,
@@ -74,6 +76,16 @@ export class ResourceWatch<T extends KubernetesObject = KubernetesObject> {
   /** How many times a watch connection was opened (more than 1: it dropped and was resumed or re-listed). */
   get watchesOpened(): number {
     return this.#opens;
+  }
+
+  /** How many times the objects were listed again after start (a watch expired, or could not be reopened). */
+  get relists(): number {
+    return this.#relists;
+  }
+
+  /** How many watches the server ended with 410 Gone (their resourceVersion was compacted away). */
+  get expired(): number {
+    return this.#expired;
   }
 
   /** True while the watch is not available and the list is polled instead. */
@@ -126,7 +138,9 @@ export class ResourceWatch<T extends KubernetesObject = KubernetesObject> {
       this.#polling = false;
       this.#failedOpens = 2;
     }
+    // opened: the server answered 200 (an open watch that later drops or idles out is resumed, not a failed open)
     let opened = false;
+    let ended = false;
     let gone = false;
     this.#opens += 1;
     const path = collectionPath(this.query.kind, this.query.namespace);
@@ -144,8 +158,9 @@ export class ResourceWatch<T extends KubernetesObject = KubernetesObject> {
           opened = true;
           this.#failedOpens = 0;
           if (type === 'ERROR') {
-            // 410 Gone: our resourceVersion is older than what the server keeps
+            // a Status; 410 Gone: our resourceVersion is older than what the server keeps (compacted)
             gone = true;
+            if ((object as { code?: number } | undefined)?.code === 410) this.#expired += 1;
             return;
           }
           const resourceVersion = object?.metadata?.resourceVersion;
@@ -159,7 +174,9 @@ export class ResourceWatch<T extends KubernetesObject = KubernetesObject> {
           this.#listener({ type: type as WatchEventType, object, receivedAt: performance.now() });
         },
         (error: unknown) => {
+          ended = true;
           if (this.#closed) return;
+          if ((error as { statusCode?: number })?.statusCode === 410) this.#expired += 1;
           if (!opened && error) {
             this.#failedOpens += 1;
             if (this.#failedOpens >= 3) {
@@ -178,13 +195,21 @@ export class ResourceWatch<T extends KubernetesObject = KubernetesObject> {
       )
       .then((abort) => {
         this.#abort = abort;
+        if (!ended) {
+          opened = true;
+          this.#failedOpens = 0;
+        }
         if (this.#closed) abort.abort();
       })
       .catch(() => this.#schedule(() => this.#watch(), this.#pollIntervalMs));
   }
 
   #relistThen(next: () => void): void {
-    this.#list().then(next, () => this.#schedule(() => this.#relistThen(next), this.#pollIntervalMs));
+    this.#relists += 1;
+    const attempt = (): void => {
+      this.#list().then(next, () => this.#schedule(attempt, this.#pollIntervalMs));
+    };
+    attempt();
   }
 
   #schedule(fn: () => void, ms: number): void {
