@@ -1,9 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { expect, test } from '@jest/globals';
+import { ChartDeployment } from '../../testsupport/cluster/chart-deployment.ts';
+import { loadOptions, type RunOptions } from '../../testsupport/config/options.ts';
 import { mark } from '../../testsupport/index.ts';
 import { kubeClients } from '../../testsupport/kube/kube-clients.ts';
 import { execInPod } from '../../testsupport/kube/pod-exec.ts';
-import { waitUntil } from '../../testsupport/kube/wait-until.ts';
+import { WaitTimeoutError, waitUntil } from '../../testsupport/kube/wait-until.ts';
+import { busyboxValues, fixtureChart } from '../chart-deploy/fixtures.ts';
 import { ApiServerProxy } from './api-server-proxy.ts';
 import {
   endOf,
@@ -68,4 +71,30 @@ mark('chart_deploy').describe('faults mid-run: the API server goes away', () => 
       run.kill('SIGKILL');
     }
   }, 420_000);
+
+  test('when a wait starts: it waits for the server within its timeout, and says so when it never answers', async () => {
+    const direct = loadOptions();
+    await using proxy = await ApiServerProxy.start(kubeClients(direct).config);
+    const proxied: RunOptions = { ...direct, kubeconfig: proxy.writeKubeconfig(kubeClients(direct).config) };
+    await using app = await ChartDeployment.install(fixtureChart('gated-ready'), {
+      values: await busyboxValues({ open: true }),
+      wait: false,
+      options: proxied,
+    });
+
+    // the server is away before the wait reads the release manifest and lists: it fails, naming what it waited for
+    await proxy.refuse();
+    const unanswered = await app.waitReady({ timeout: 3_000 }).catch((error: unknown) => error);
+    expect(unanswered).toBeInstanceOf(WaitTimeoutError);
+    expect((unanswered as Error).message).toMatch(/did not answer/);
+
+    // the same wait with time to spare: it finishes once the server is back
+    const started = Date.now();
+    const waiting = app.waitReady({ timeout: 120_000 });
+    await new Promise((resolve) => setTimeout(resolve, 5_000));
+    await proxy.restore();
+    const result = await waiting;
+    expect(Date.now() - started).toBeGreaterThanOrEqual(5_000);
+    expect(result.elapsedMs).toBeGreaterThan(0);
+  }, 300_000);
 });
