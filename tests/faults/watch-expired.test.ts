@@ -44,6 +44,12 @@ mark('chart_deploy').describe('faults mid-run: a watch outlives its history', ()
       wait: false,
     });
     const { namespace, releaseName: pod } = app;
+    const { core } = kubeClients(direct);
+    await waitUntil(
+      async () =>
+        (await core.readNamespacedPod({ name: pod, namespace })).status?.containerStatuses?.[0]?.state?.running,
+      { timeout: 120_000, interval: 250, description: `pod ${pod} to run its container` },
+    );
     const marker = uniqueName('FaultMarker');
     const progress: string[] = [];
     const waiting = waitFor(
@@ -73,7 +79,6 @@ mark('chart_deploy').describe('faults mid-run: a watch outlives its history', ()
     // while the wait's watches wait in the proxy to reconnect: the pod turns ready, two Events are written (so
     // the compacted revision is past the Event watch's resourceVersion + 1) and etcd forgets the history
     expect((await execInPod(namespace, pod, ['touch', '/tmp/ready'])).exitCode).toBe(0);
-    const { core } = kubeClients(direct);
     await core.createNamespacedEvent({ namespace, body: event(namespace, pod, `${marker}-1`.toLowerCase(), marker) });
     await core.createNamespacedEvent({ namespace, body: event(namespace, pod, `${marker}-2`.toLowerCase(), marker) });
     await compactEtcd();

@@ -193,7 +193,7 @@ export async function waitFor(
         } catch (error) {
           if (settled || !isTransientApiError(error)) throw error;
           unreachable = error;
-          await new Promise((resolve) => setTimeout(resolve, runOptions.timeouts.pollIntervalMs));
+          await new Promise((resolve) => setTimeout(resolve, runOptions.timeouts.pollIntervalMs).unref());
         }
       }
     };
