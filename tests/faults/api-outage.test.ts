@@ -60,6 +60,8 @@ mark('chart_deploy').describe('faults mid-run: the API server goes away', () => 
       const result = await run;
       expect({ exitCode: result.exitCode, output: result.all?.slice(-3000) }).toMatchObject({ exitCode: 0 });
       expect(result.all).toMatch(/1 passed/);
+      // while it could not see the server, the wait's progress lines said so
+      expect(result.all).toMatch(/the API server does not answer \(.*(ECONNREFUSED|ECONNRESET|fetch failed)/);
       const { readyAt } = JSON.parse(readFileSync(resultFile, 'utf8')) as { readyAt: number };
       // the wait ended only after the server came back, on connections opened again through the proxy
       expect(readyAt).toBeGreaterThanOrEqual(outageEnd);

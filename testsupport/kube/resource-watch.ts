@@ -43,6 +43,7 @@ export class ResourceWatch<T extends KubernetesObject = KubernetesObject> {
   #opens = 0;
   #relists = 0;
   #expired = 0;
+  #lastFailure: unknown;
 
   constructor(
     config: KubeConfig,
@@ -88,6 +89,11 @@ export class ResourceWatch<T extends KubernetesObject = KubernetesObject> {
     return this.#expired;
   }
 
+  /** Why the last list or watch could not be opened, until one succeeds again (e.g. the server is unreachable). */
+  get failure(): unknown {
+    return this.#lastFailure;
+  }
+
   /** True while the watch is not available and the list is polled instead. */
   get polling(): boolean {
     return this.#polling;
@@ -117,6 +123,7 @@ export class ResourceWatch<T extends KubernetesObject = KubernetesObject> {
       this.query.labelSelector,
     );
     if (this.#closed) return;
+    this.#lastFailure = undefined;
     this.#cache.clear();
     for (const item of list.items) {
       item.kind ??= this.query.kind;
@@ -179,6 +186,7 @@ export class ResourceWatch<T extends KubernetesObject = KubernetesObject> {
           if ((error as { statusCode?: number })?.statusCode === 410) this.#expired += 1;
           if (!opened && error) {
             this.#failedOpens += 1;
+            this.#lastFailure = error;
             if (this.#failedOpens >= 3) {
               this.#polling = true;
               this.#pollingSince = performance.now();
@@ -207,7 +215,10 @@ export class ResourceWatch<T extends KubernetesObject = KubernetesObject> {
   #relistThen(next: () => void): void {
     this.#relists += 1;
     const attempt = (): void => {
-      this.#list().then(next, () => this.#schedule(attempt, this.#pollIntervalMs));
+      this.#list().then(next, (error: unknown) => {
+        this.#lastFailure = error;
+        this.#schedule(attempt, this.#pollIntervalMs);
+      });
     };
     attempt();
   }

@@ -142,18 +142,19 @@ export async function waitFor(
       if (!listed && unreachable) {
         return finish(
           new WaitTimeoutError(
-            `timed out after ${timeout} ms waiting for ${label}: the API server did not answer (${
-              (unreachable as Error)?.message ?? String(unreachable)
-            })`,
+            `timed out after ${timeout} ms waiting for ${label}: the API server did not answer (${describeFailure(
+              unreachable,
+            )})`,
             { hint: 'check that the cluster is reachable (`kubectl get --raw /readyz`)', cause: unreachable },
           ),
         );
       }
+      const failure = [...watches.values()].find((watch) => watch.failure)?.failure;
       finish(
         new WaitTimeoutError(
           `timed out after ${timeout} ms waiting for ${label}; not ready:\n${notReady
             .map(([ref, verdict]) => `  - ${describeRef(ref)}: ${verdict.waitingFor ?? 'not ready'}`)
-            .join('\n')}`,
+            .join('\n')}${failure ? `\n(the API server did not answer at the end: ${describeFailure(failure)})` : ''}`,
           { hint: 'the objects above say what they lack; `kubectl describe` them or read the saved diagnostics' },
         ),
       );
@@ -171,9 +172,10 @@ export async function waitFor(
       options.progressIntervalMs ?? runOptions.timeouts.progressIntervalMs,
       () => {
         const notReady = verdicts.filter(([, verdict]) => !verdict.ready);
+        const failure = unreachable ?? [...watches.values()].find((watch) => watch.failure)?.failure;
         return `waiting for ${label}: ${verdicts.length - notReady.length}/${verdicts.length} ready; not ready: ${notReady
           .map(([ref, verdict]) => `${describeRef(ref)} (${verdict.waitingFor ?? 'not ready'})`)
-          .join('; ')}`;
+          .join('; ')}${failure ? `; the API server does not answer (${describeFailure(failure)}), retrying` : ''}`;
       },
     );
     cleanups.push(() => progress[Symbol.dispose]());
@@ -211,10 +213,18 @@ export async function waitFor(
     Promise.all(starts).then(
       () => {
         listed = true;
+        unreachable = undefined;
         lastEventAt = performance.now();
         evaluate();
       },
       (error) => finish(error),
     );
   });
+}
+
+/** The message of an error and of its cause (undici's "fetch failed" keeps ECONNREFUSED there). */
+function describeFailure(error: unknown): string {
+  const message = (error as Error)?.message ?? String(error);
+  const cause = (error as { cause?: { message?: string } })?.cause?.message;
+  return cause && !message.includes(cause) ? `${message}: ${cause}` : message;
 }
