@@ -149,6 +149,7 @@ export class ResourceWatch<T extends KubernetesObject = KubernetesObject> {
     let opened = false;
     let ended = false;
     let gone = false;
+    const openedAt = performance.now();
     this.#opens += 1;
     const path = collectionPath(this.query.kind, this.query.namespace);
     new Watch(this.#config)
@@ -196,6 +197,9 @@ export class ResourceWatch<T extends KubernetesObject = KubernetesObject> {
             this.#relistThen(() => this.#watch());
           } else if (error && !opened) {
             this.#schedule(() => this.#relistThen(() => this.#watch()), Math.min(this.#pollIntervalMs, 1_000));
+          } else if (performance.now() - openedAt < 1_000) {
+            // a watch that ends as soon as it opened: resume, but not in a tight loop
+            this.#schedule(() => this.#watch(), Math.min(this.#pollIntervalMs, 1_000));
           } else {
             this.#watch();
           }
