@@ -51,12 +51,16 @@ mark('chart_deploy').describe('faults mid-run: a watch outlives its history', ()
       { timeout: 120_000, interval: 250, description: `pod ${pod} to run its container` },
     );
     const marker = uniqueName('FaultMarker');
+    const opened = `${marker}Opened`;
+    let watching = false;
     const progress: string[] = [];
     const waiting = waitFor(
       [{ kind: 'Pod', name: pod, namespace }],
       (object: KubernetesObject | undefined, _ref, view) => {
         const ready = !!object && podReady(object as V1Pod);
-        const seen = view.list<CoreV1Event>('Event', namespace).some((e) => e.reason === marker);
+        const events = view.list<CoreV1Event>('Event', namespace);
+        watching ||= events.some((e) => e.reason === opened);
+        const seen = events.some((e) => e.reason === marker);
         return { ready: ready && seen, waitingFor: `pod ready: ${ready}, event ${marker} seen: ${seen}` };
       },
       {
@@ -68,17 +72,20 @@ mark('chart_deploy').describe('faults mid-run: a watch outlives its history', ()
       },
     );
     waiting.catch(() => {});
-    // the wait has listed and watches: its progress line counts the pod
+    // the wait has listed (its progress line counts the pod); an Event written after that reaches it only
+    // through its Event watch: then that watch is open
     await waitUntil(() => progress.some((line) => line.includes('0/1 ready')), {
       timeout: 60_000,
       interval: 100,
-      description: 'the wait to list and watch',
+      description: 'the wait to list',
     });
+    await core.createNamespacedEvent({ namespace, body: event(namespace, pod, opened.toLowerCase(), opened) });
+    await waitUntil(() => watching, { timeout: 60_000, interval: 100, description: 'the wait to watch Events' });
+    expect((await execInPod(namespace, pod, ['touch', '/tmp/ready'])).exitCode).toBe(0);
 
     proxy.hold();
-    // while the wait's watches wait in the proxy to reconnect: the pod turns ready, two Events are written (so
-    // the compacted revision is past the Event watch's resourceVersion + 1) and etcd forgets the history
-    expect((await execInPod(namespace, pod, ['touch', '/tmp/ready'])).exitCode).toBe(0);
+    // while the wait's watches wait in the proxy to reconnect: two Events are written (so the compacted revision
+    // is past the Event watch's resourceVersion + 1) and etcd forgets the history
     await core.createNamespacedEvent({ namespace, body: event(namespace, pod, `${marker}-1`.toLowerCase(), marker) });
     await core.createNamespacedEvent({ namespace, body: event(namespace, pod, `${marker}-2`.toLowerCase(), marker) });
     await compactEtcd();

@@ -171,11 +171,14 @@ export async function waitFor(
       options.progress ?? stderrProgress,
       options.progressIntervalMs ?? runOptions.timeouts.progressIntervalMs,
       () => {
-        const notReady = verdicts.filter(([, verdict]) => !verdict.ready);
         const failure = unreachable ?? [...watches.values()].find((watch) => watch.failure)?.failure;
+        const silent = failure ? `; the API server does not answer (${describeFailure(failure)}), retrying` : '';
+        // nothing to say until the objects were listed, unless the server is away
+        if (!listed) return failure ? `waiting for ${label}${silent}` : undefined;
+        const notReady = verdicts.filter(([, verdict]) => !verdict.ready);
         return `waiting for ${label}: ${verdicts.length - notReady.length}/${verdicts.length} ready; not ready: ${notReady
           .map(([ref, verdict]) => `${describeRef(ref)} (${verdict.waitingFor ?? 'not ready'})`)
-          .join('; ')}${failure ? `; the API server does not answer (${describeFailure(failure)}), retrying` : ''}`;
+          .join('; ')}${silent}`;
       },
     );
     cleanups.push(() => progress[Symbol.dispose]());
