@@ -18,6 +18,7 @@ import { knownKind, type ObjectRef } from '../kube/object-ref.ts';
 import { type ExecOptions, type ExecResult, execInPod } from '../kube/pod-exec.ts';
 import { type LogsOptions, podLogs } from '../kube/pod-logs.ts';
 import type { ProgressSink } from '../kube/progress.ts';
+import { retryTransient } from '../kube/transient-error.ts';
 import type { WaitForResult } from '../kube/wait-for.ts';
 import { waitUntil } from '../kube/wait-until.ts';
 import { collectDiagnostics, gatherDiagnostics, writeDiagnostics } from './diagnostics.ts';
@@ -192,11 +193,22 @@ export class ChartDeployment {
     );
   }
 
-  /** Waits until every object of the release is ready (see waitForReady), failing fast with the reason. */
+  /**
+   * Waits until every object of the release is ready (see waitForReady), failing fast with the reason. An API
+   * server that cannot be reached for a while (a restart, a dropped connection) only delays it, within the timeout.
+   */
   async waitReady(ready: ReadyOptions = {}): Promise<WaitForResult> {
-    return waitForReady(await this.objects(), {
+    const timeout = ready.timeout ?? this.options.timeouts.readyTimeoutMs;
+    const started = performance.now();
+    const objects = await retryTransient(() => this.objects(), {
+      timeout,
+      signal: ready.signal,
+      interval: this.options.timeouts.pollIntervalMs,
+      description: `the manifest of release ${this.releaseName} (the API server did not answer)`,
+    });
+    return waitForReady(objects, {
       label: `release ${this.releaseName} in ${this.namespace}`,
-      timeout: ready.timeout ?? this.options.timeouts.readyTimeoutMs,
+      timeout: Math.max(1, timeout - (performance.now() - started)),
       signal: ready.signal,
       progress: ready.progress ?? this.#progress,
       onReady: ready.onReady,

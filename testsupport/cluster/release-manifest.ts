@@ -3,6 +3,7 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
 import type { RunOptions } from '../config/options.ts';
 import { kubeClients } from '../kube/kube-clients.ts';
+import { isTransientApiError } from '../kube/transient-error.ts';
 
 /**
  * The manifest of a release revision, read from helm's own storage Secret (sh.helm.release.v1.<name>.v<rev>)
@@ -25,7 +26,9 @@ export async function readReleaseManifest(
     if (!data) return undefined;
     const release = decodeRelease(data) as { manifest?: string };
     return release.manifest;
-  } catch {
+  } catch (error) {
+    // an unreachable server is the caller's to retry; helm would not reach it either
+    if (isTransientApiError(error)) throw error;
     return undefined;
   }
 }

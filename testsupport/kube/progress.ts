@@ -7,11 +7,19 @@ export const stderrProgress: ProgressSink = (line) => {
 
 export const silentProgress: ProgressSink = () => {};
 
-/** Calls `describe()` every `intervalMs` and prints its line; stop with the returned disposable. */
-export function everyFewSeconds(sink: ProgressSink, intervalMs: number, describe: () => string): Disposable {
+/**
+ * Calls `describe()` every `intervalMs` and prints its line (none when it returns undefined); stop with the
+ * returned disposable.
+ */
+export function everyFewSeconds(
+  sink: ProgressSink,
+  intervalMs: number,
+  describe: () => string | undefined,
+): Disposable {
   const started = performance.now();
   const timer = setInterval(() => {
-    sink(`${Math.round((performance.now() - started) / 1000)}s: ${describe()}`);
+    const line = describe();
+    if (line !== undefined) sink(`${Math.round((performance.now() - started) / 1000)}s: ${line}`);
   }, intervalMs);
   timer.unref();
   return { [Symbol.dispose]: () => clearInterval(timer) };

@@ -41,6 +41,9 @@ export class ResourceWatch<T extends KubernetesObject = KubernetesObject> {
   #polling = false;
   #pollingSince = 0;
   #opens = 0;
+  #relists = 0;
+  #expired = 0;
+  #lastFailure: unknown;
 
   constructor(
     config: KubeConfig,
@@ -76,6 +79,21 @@ export class ResourceWatch<T extends KubernetesObject = KubernetesObject> {
     return this.#opens;
   }
 
+  /** How many times the objects were listed again after start (a watch expired, or could not be reopened). */
+  get relists(): number {
+    return this.#relists;
+  }
+
+  /** How many watches the server ended with 410 Gone (their resourceVersion was compacted away). */
+  get expired(): number {
+    return this.#expired;
+  }
+
+  /** Why the last list or watch could not be opened, until one succeeds again (e.g. the server is unreachable). */
+  get failure(): unknown {
+    return this.#lastFailure;
+  }
+
   /** True while the watch is not available and the list is polled instead. */
   get polling(): boolean {
     return this.#polling;
@@ -105,6 +123,7 @@ export class ResourceWatch<T extends KubernetesObject = KubernetesObject> {
       this.query.labelSelector,
     );
     if (this.#closed) return;
+    this.#lastFailure = undefined;
     this.#cache.clear();
     for (const item of list.items) {
       item.kind ??= this.query.kind;
@@ -126,8 +145,11 @@ export class ResourceWatch<T extends KubernetesObject = KubernetesObject> {
       this.#polling = false;
       this.#failedOpens = 2;
     }
+    // opened: the server answered 200 (an open watch that later drops or idles out is resumed, not a failed open)
     let opened = false;
+    let ended = false;
     let gone = false;
+    const openedAt = performance.now();
     this.#opens += 1;
     const path = collectionPath(this.query.kind, this.query.namespace);
     new Watch(this.#config)
@@ -144,8 +166,9 @@ export class ResourceWatch<T extends KubernetesObject = KubernetesObject> {
           opened = true;
           this.#failedOpens = 0;
           if (type === 'ERROR') {
-            // 410 Gone: our resourceVersion is older than what the server keeps
+            // a Status; 410 Gone: our resourceVersion is older than what the server keeps (compacted)
             gone = true;
+            if ((object as { code?: number } | undefined)?.code === 410) this.#expired += 1;
             return;
           }
           const resourceVersion = object?.metadata?.resourceVersion;
@@ -159,9 +182,12 @@ export class ResourceWatch<T extends KubernetesObject = KubernetesObject> {
           this.#listener({ type: type as WatchEventType, object, receivedAt: performance.now() });
         },
         (error: unknown) => {
+          ended = true;
           if (this.#closed) return;
+          if ((error as { statusCode?: number })?.statusCode === 410) this.#expired += 1;
           if (!opened && error) {
             this.#failedOpens += 1;
+            this.#lastFailure = error;
             if (this.#failedOpens >= 3) {
               this.#polling = true;
               this.#pollingSince = performance.now();
@@ -171,6 +197,9 @@ export class ResourceWatch<T extends KubernetesObject = KubernetesObject> {
             this.#relistThen(() => this.#watch());
           } else if (error && !opened) {
             this.#schedule(() => this.#relistThen(() => this.#watch()), Math.min(this.#pollIntervalMs, 1_000));
+          } else if (performance.now() - openedAt < 1_000) {
+            // a watch that ends as soon as it opened: resume, but not in a tight loop
+            this.#schedule(() => this.#watch(), Math.min(this.#pollIntervalMs, 1_000));
           } else {
             this.#watch();
           }
@@ -178,13 +207,24 @@ export class ResourceWatch<T extends KubernetesObject = KubernetesObject> {
       )
       .then((abort) => {
         this.#abort = abort;
+        if (!ended) {
+          opened = true;
+          this.#failedOpens = 0;
+        }
         if (this.#closed) abort.abort();
       })
       .catch(() => this.#schedule(() => this.#watch(), this.#pollIntervalMs));
   }
 
   #relistThen(next: () => void): void {
-    this.#list().then(next, () => this.#schedule(() => this.#relistThen(next), this.#pollIntervalMs));
+    this.#relists += 1;
+    const attempt = (): void => {
+      this.#list().then(next, (error: unknown) => {
+        this.#lastFailure = error;
+        this.#schedule(attempt, this.#pollIntervalMs);
+      });
+    };
+    attempt();
   }
 
   #schedule(fn: () => void, ms: number): void {

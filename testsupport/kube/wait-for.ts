@@ -4,6 +4,7 @@ import { kubeClients } from './kube-clients.ts';
 import { describeRef, knownKind, type ObjectRef, refKey } from './object-ref.ts';
 import { everyFewSeconds, type ProgressSink, stderrProgress } from './progress.ts';
 import { ResourceWatch, type WatchEvent } from './resource-watch.ts';
+import { isTransientApiError } from './transient-error.ts';
 import { type WaitOptions, WaitTimeoutError } from './wait-until.ts';
 
 /** What a condition says about one object right now. */
@@ -42,6 +43,10 @@ export interface WaitForResult {
   /** performance.now() of the watch event after which every object was ready. */
   readonly readyAt: number;
   readonly elapsedMs: number;
+  /** How many times a watch had to list again: the server ended it with 410 Gone, or it could not be reopened. */
+  readonly relists: number;
+  /** How many watches the server ended with 410 Gone (their resourceVersion had been compacted away). */
+  readonly expiredWatches: number;
 }
 
 /**
@@ -82,6 +87,7 @@ export async function waitFor(
     let scheduled = false;
     let lastEventAt = started;
     let listed = false;
+    let unreachable: unknown;
     const cleanups: Array<() => void> = [];
     const finish = (error: unknown, result?: WaitForResult) => {
       if (settled) return;
@@ -114,7 +120,13 @@ export async function waitFor(
       const failed = verdicts.find(([, verdict]) => verdict.failure);
       if (failed) return finish(failed[1].failure);
       if (verdicts.every(([, verdict]) => verdict.ready)) {
-        finish(undefined, { readyAt: lastEventAt, elapsedMs: performance.now() - started });
+        const all = [...watches.values()];
+        finish(undefined, {
+          readyAt: lastEventAt,
+          elapsedMs: performance.now() - started,
+          relists: all.reduce((sum, watch) => sum + watch.relists, 0),
+          expiredWatches: all.reduce((sum, watch) => sum + watch.expired, 0),
+        });
       }
     };
     const onEvent = (event: WatchEvent<KubernetesObject>) => {
@@ -127,11 +139,22 @@ export async function waitFor(
 
     const timer = setTimeout(() => {
       const notReady = verdicts.filter(([, verdict]) => !verdict.ready);
+      if (!listed && unreachable) {
+        return finish(
+          new WaitTimeoutError(
+            `timed out after ${timeout} ms waiting for ${label}: the API server did not answer (${describeFailure(
+              unreachable,
+            )})`,
+            { hint: 'check that the cluster is reachable (`kubectl get --raw /readyz`)', cause: unreachable },
+          ),
+        );
+      }
+      const failure = [...watches.values()].find((watch) => watch.failure)?.failure;
       finish(
         new WaitTimeoutError(
           `timed out after ${timeout} ms waiting for ${label}; not ready:\n${notReady
             .map(([ref, verdict]) => `  - ${describeRef(ref)}: ${verdict.waitingFor ?? 'not ready'}`)
-            .join('\n')}`,
+            .join('\n')}${failure ? `\n(the API server did not answer at the end: ${describeFailure(failure)})` : ''}`,
           { hint: 'the objects above say what they lack; `kubectl describe` them or read the saved diagnostics' },
         ),
       );
@@ -148,10 +171,14 @@ export async function waitFor(
       options.progress ?? stderrProgress,
       options.progressIntervalMs ?? runOptions.timeouts.progressIntervalMs,
       () => {
+        const failure = unreachable ?? [...watches.values()].find((watch) => watch.failure)?.failure;
+        const silent = failure ? `; the API server does not answer (${describeFailure(failure)}), retrying` : '';
+        // nothing to say until the objects were listed, unless the server is away
+        if (!listed) return failure ? `waiting for ${label}${silent}` : undefined;
         const notReady = verdicts.filter(([, verdict]) => !verdict.ready);
         return `waiting for ${label}: ${verdicts.length - notReady.length}/${verdicts.length} ready; not ready: ${notReady
           .map(([ref, verdict]) => `${describeRef(ref)} (${verdict.waitingFor ?? 'not ready'})`)
-          .join('; ')}`;
+          .join('; ')}${silent}`;
       },
     );
     cleanups.push(() => progress[Symbol.dispose]());
@@ -163,6 +190,18 @@ export async function waitFor(
       cleanups.push(() => signal.removeEventListener('abort', onAbort));
     }
 
+    // the first list survives an unreachable API server until the timeout (later drops are the watches' own)
+    const start = async (watch: ResourceWatch): Promise<unknown> => {
+      for (;;) {
+        try {
+          return await watch.start();
+        } catch (error) {
+          if (settled || !isTransientApiError(error)) throw error;
+          unreachable = error;
+          await new Promise((resolve) => setTimeout(resolve, runOptions.timeouts.pollIntervalMs).unref());
+        }
+      }
+    };
     const starts: Promise<unknown>[] = [];
     for (const kind of kinds) {
       const info = knownKind(kind);
@@ -171,16 +210,24 @@ export async function waitFor(
           pollIntervalMs: runOptions.timeouts.pollIntervalMs,
         });
         watches.set(`${kind}/${namespace ?? ''}`, watch);
-        starts.push(watch.start());
+        starts.push(start(watch));
       }
     }
     Promise.all(starts).then(
       () => {
         listed = true;
+        unreachable = undefined;
         lastEventAt = performance.now();
         evaluate();
       },
       (error) => finish(error),
     );
   });
+}
+
+/** The message of an error and of its cause (undici's "fetch failed" keeps ECONNREFUSED there). */
+function describeFailure(error: unknown): string {
+  const message = (error as Error)?.message ?? String(error);
+  const cause = (error as { cause?: { message?: string } })?.cause?.message;
+  return cause && !message.includes(cause) ? `${message}: ${cause}` : message;
 }
