@@ -47,8 +47,10 @@ export {
 } from './extras/elasticsearch-logs.ts';
 export { formatSkaLogLine, parseSkaLogLine, type SkaLogRecord, skaLogFields } from './extras/ska-log-format.ts';
 export {
+  ChartFileError,
   ChartNotFoundError,
   ChartRenderError,
+  ChartYamlError,
   DocumentNotFoundError,
   UnknownTemplateError,
 } from './helm/chart-errors.ts';
@@ -72,8 +74,12 @@ export type {
 } from './helm/helm-test-adaptor.ts';
 export { generateReleaseName, HelmTestAdaptor } from './helm/helm-test-adaptor.ts';
 export { LabelSelector, LabelSelectorError } from './helm/label-selector.ts';
+export { JsonPathError } from './helm/json-path-check.ts';
+export type { BrokenDocument, DuplicateKey, YamlRules } from './helm/manifest-parser.ts';
+export { parseManifest } from './helm/manifest-parser.ts';
 export type { RenderedDocument } from './helm/rendered-document.ts';
 export { isSecretKey, redactValues, SecretRedactor } from './helm/secret-redaction.ts';
+export { ValuesError } from './helm/values-file.ts';
 export { type EventuallyOptions, EventuallyTimeoutError, eventually } from './jest/eventually.ts';
 // markers and the test context
 export { type Marked, mark } from './jest/mark.ts';

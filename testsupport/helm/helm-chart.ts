@@ -26,16 +26,28 @@ import type {
   V2HorizontalPodAutoscaler,
 } from '@kubernetes/client-node';
 import { JSONPath } from 'jsonpath-plus';
-import { parseAllDocuments, parse as parseYaml, stringify as stringifyYaml } from 'yaml';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
+import { ConfigError } from '../errors.ts';
 import { readChartArchive } from './chart-archive.ts';
 import { chartContentHash } from './chart-content-hash.ts';
-import { ChartNotFoundError, ChartRenderError, DocumentNotFoundError, UnknownTemplateError } from './chart-errors.ts';
+import {
+  ChartFileError,
+  ChartNotFoundError,
+  ChartRenderError,
+  ChartYamlError,
+  DocumentNotFoundError,
+  UnknownTemplateError,
+} from './chart-errors.ts';
+import { buildDependencies } from './dependency-build.ts';
 import { resolveHelmBinary } from './helm-binary.ts';
 import { HelmCommandError } from './helm-command-error.ts';
-import { HelmTestAdaptor, type HelmValues, type ValuesOptions } from './helm-test-adaptor.ts';
+import { checkNamespace, HelmTestAdaptor, type HelmValues, type ValuesOptions } from './helm-test-adaptor.ts';
+import { checkJsonPath } from './json-path-check.ts';
 import { LabelSelector } from './label-selector.ts';
+import { type BrokenDocument, type DuplicateKey, parseManifest } from './manifest-parser.ts';
 import { type CachedRender, type CacheHit, readRender, writeRender } from './render-cache.ts';
 import type { RenderedDocument } from './rendered-document.ts';
+import { valuesFileText } from './values-file.ts';
 
 const inFlight = new Map<string, Promise<CachedRender>>();
 
@@ -106,6 +118,18 @@ export interface RenderOptions extends ValuesOptions {
   cache?: boolean;
   /** Timeout of the helm call in ms; default 2 minutes. */
   timeout?: number;
+  /**
+   * Render only these template files (helm `--show-only`, still one helm call), given as in fromTemplate():
+   * "templates/service.yaml", "charts/sub/templates/x.yaml" or helm's "my-chart/templates/service.yaml".
+   */
+  templates?: readonly string[];
+  /** Throw ChartYamlError at render when a document repeats a key or is not valid YAML; default false. */
+  strictYaml?: boolean;
+  /**
+   * Run `helm dependency build` first, on a copy of the chart in the cache (the chart directory is not changed),
+   * once per chart content and helm version.
+   */
+  dependencyBuild?: boolean;
 }
 
 /** Which documents: every given field must match. */
@@ -134,8 +158,13 @@ export class HelmChart {
   /** Absolute path of the chart directory. */
   readonly directory: string;
   readonly metadata: ChartMetadata;
-  /** Every document helm rendered, in helm's order. */
+  /** Every document helm rendered that is valid YAML, in helm's order. */
   readonly documents: readonly RenderedDocument[];
+  /**
+   * Documents that are not valid YAML, with their template. A query that could reach one (same template, or a
+   * kind and name that could match) throws ChartYamlError naming it; queries on other templates work.
+   */
+  readonly brokenDocuments: readonly BrokenDocument[];
   /** helm's output as it printed it. */
   readonly manifest: string;
   /** Every template file of the chart (and its unpacked subcharts) that can render manifests, as helm names them. */
@@ -156,6 +185,7 @@ export class HelmChart {
     this.directory = init.directory;
     this.metadata = init.metadata;
     this.documents = init.render.documents as readonly RenderedDocument[];
+    this.brokenDocuments = init.render.broken ?? [];
     this.manifest = init.render.manifest;
     this.templateFiles = Object.freeze(init.templateFiles);
     this.cached = init.cached;
@@ -164,14 +194,29 @@ export class HelmChart {
 
   /** Renders the chart in `chartDir` (relative to the current directory) with one helm call, or from the cache. */
   static async render(chartDir: string, options: RenderOptions = {}): Promise<HelmChart> {
-    const directory = path.resolve(chartDir);
-    const metadata = readChartMetadata(directory, chartDir);
+    if (typeof chartDir !== 'string' || chartDir.trim() === '') {
+      throw new ChartNotFoundError(`chart directory ${JSON.stringify(chartDir)} is empty`, {
+        hint: 'pass the directory that holds Chart.yaml, e.g. HelmChart.render("charts/my-chart")',
+      });
+    }
+    checkRenderOptions(options);
+    const values = toArray(options.values);
+    // Before the render key is hashed: a cyclic or non-data value is named by its key path.
+    values.forEach((item, index) => {
+      valuesFileText(item, Array.isArray(options.values) ? `values[${index}]` : 'values');
+    });
     const { helm: givenHelm, ...renderOptions } = options;
     const helm = givenHelm ?? new HelmTestAdaptor(await resolveHelmBinary());
+    let directory = path.resolve(chartDir);
+    let metadata = readChartMetadata(directory, chartDir);
+    if (options.dependencyBuild) {
+      directory = await buildDependencies(directory, chartDir, helm);
+      metadata = readChartMetadata(directory, chartDir);
+    }
     const templateFiles = listTemplateFiles(directory, metadata);
+    const showOnly = options.templates?.map((template) => templatePathIn(metadata.name, templateFiles, [], template));
     const useCache = options.cache ?? true;
 
-    const values = toArray(options.values);
     const valuesFiles = options.valuesFiles ?? [];
     const key = useCache
       ? await renderKey(directory, values, valuesFiles, renderOptions, helm.binary.version)
@@ -182,7 +227,7 @@ export class HelmChart {
         return new HelmChart({
           directory,
           metadata,
-          render: found.render,
+          render: checkStrict(found.render, chartDir, options),
           templateFiles,
           cached: found.hit,
           options: renderOptions,
@@ -191,28 +236,45 @@ export class HelmChart {
     }
 
     const runHelm = async (): Promise<CachedRender> => {
-      let manifest: string;
-      try {
-        manifest = await helm.template(directory, {
-          releaseName: options.releaseName ?? 'release',
-          namespace: options.namespace ?? 'default',
-          kubeVersion: options.kubeVersion,
-          apiVersions: options.apiVersions,
-          includeCrds: options.includeCrds,
-          skipTests: options.skipTests,
-          isUpgrade: options.isUpgrade,
-          values,
-          valuesFiles,
-          timeout: options.timeout ?? 120_000,
-        });
-      } catch (error) {
-        if (error instanceof HelmCommandError && error.exitCode !== undefined) {
-          throw new ChartRenderError(chartDir, error.helmMessage, { cause: error });
-        }
-        throw error;
-      }
-      const parsed = { manifest, documents: parseManifest(manifest, chartDir) };
-      return key ? writeRender(key, parsed, true) : parsed;
+      const output = await renderWithHelm(
+        helm,
+        directory,
+        chartDir,
+        metadata.name,
+        values,
+        valuesFiles,
+        options,
+        showOnly,
+      );
+      const { manifest, yamlError } = output;
+      const parsed = parseManifest(manifest);
+      // helm's YAML decoding is the judge: a document it refused is broken even where this parser read it.
+      const helmRefused = (template: string) =>
+        yamlError?.template === template && !parsed.broken.some((doc) => doc.template === template);
+      const wanted = showOnly && new Set(showOnly);
+      const documents = parsed.documents.filter(
+        (doc) => (!wanted || wanted.has(doc.template)) && !helmRefused(doc.template),
+      );
+      const broken = [
+        ...parsed.broken,
+        ...(yamlError && helmRefused(yamlError.template)
+          ? [
+              {
+                template: yamlError.template,
+                message: yamlError.message,
+                line: undefined,
+                kind: undefined,
+                name: undefined,
+              },
+            ]
+          : []),
+      ].filter((doc) => !wanted || wanted.has(doc.template));
+      const render: CachedRender = {
+        manifest,
+        documents: documents.map((doc, index) => ({ ...doc, index })),
+        ...(broken.length > 0 ? { broken } : {}),
+      };
+      return key ? writeRender(key, render, true) : render;
     };
     // Renders of the same key that overlap (e.g. Promise.all over tests) share one helm call.
     let render: Promise<CachedRender>;
@@ -226,11 +288,16 @@ export class HelmChart {
     return new HelmChart({
       directory,
       metadata,
-      render: await render,
+      render: checkStrict(await render, chartDir, options),
       templateFiles,
       cached: false,
       options: renderOptions,
     });
+  }
+
+  /** Every key written twice in a document of this render (helm and the cluster keep the last). */
+  get duplicateKeys(): DuplicateKey[] {
+    return this.documents.flatMap((doc) => doc.duplicateKeys ?? []);
   }
 
   /** Templates that produced at least one document, as helm names them. */
@@ -248,6 +315,13 @@ export class HelmChart {
   find<T extends KubernetesObject = KubernetesObject>(filter: DocumentFilter = {}): RenderedDocument<T>[] {
     const selector = filter.labels === undefined ? undefined : LabelSelector.parse(filter.labels);
     const template = filter.template === undefined ? undefined : this.templatePath(filter.template);
+    const reached = this.brokenDocuments.filter(
+      (doc) =>
+        (template === undefined || doc.template === template) &&
+        (filter.kind === undefined || doc.kind === undefined || doc.kind === filter.kind) &&
+        (filter.name === undefined || doc.name === undefined || doc.name === filter.name),
+    );
+    if (reached.length > 0) throw brokenError(this.metadata.name, reached);
     return this.documents.filter(
       (doc) =>
         (filter.kind === undefined || doc.object.kind === filter.kind) &&
@@ -302,6 +376,7 @@ export class HelmChart {
 
   /** JSONPath over every matching document's object, results concatenated in document order. */
   jsonPath<R = unknown>(expression: string, filter: DocumentFilter = {}): R[] {
+    checkJsonPath(expression);
     return this.find(filter).flatMap((doc) => JSONPath({ path: expression, json: doc.object, wrap: true }) as R[]);
   }
 
@@ -326,17 +401,25 @@ export class HelmChart {
   }
 
   private templatePath(template: string): string {
-    const candidates = [template, `${this.metadata.name}/${template}`];
-    const known = candidates.find(
-      (candidate) => this.templateFiles.includes(candidate) || this.templates.includes(candidate),
-    );
-    if (!known) {
-      throw new UnknownTemplateError(`chart ${this.metadata.name} has no template "${template}"`, {
-        hint: `its templates: ${this.templateFiles.map((file) => file.slice(this.metadata.name.length + 1)).join(', ')}`,
-      });
-    }
-    return known;
+    return templatePathIn(this.metadata.name, this.templateFiles, this.templates, template);
   }
+}
+
+/** helm's name of a template given as the user wrote it; UnknownTemplateError when the chart has none such. */
+function templatePathIn(
+  chartName: string,
+  templateFiles: readonly string[],
+  rendered: readonly string[],
+  template: string,
+): string {
+  const candidates = [template, `${chartName}/${template}`];
+  const known = candidates.find((candidate) => templateFiles.includes(candidate) || rendered.includes(candidate));
+  if (!known) {
+    throw new UnknownTemplateError(`chart ${chartName} has no template "${template}"`, {
+      hint: `its templates: ${templateFiles.map((file) => file.slice(chartName.length + 1)).join(', ')}`,
+    });
+  }
+  return known;
 }
 
 /** Reads Chart.yaml of a chart directory. */
@@ -350,7 +433,16 @@ export function readChartMetadata(directory: string, shownAs: string = directory
       { hint: `pass the directory that holds Chart.yaml; relative paths start at ${process.cwd()}` },
     );
   }
-  const metadata = parseYaml(readFileSync(file, 'utf8')) as ChartMetadata | null;
+  let metadata: ChartMetadata | null;
+  try {
+    metadata = parseYaml(readFileSync(file, 'utf8')) as ChartMetadata | null;
+  } catch (error) {
+    const where = (error as { linePos?: { line: number; col: number }[] }).linePos?.[0];
+    throw new ChartFileError(
+      `${path.join(shownAs, 'Chart.yaml')} is not valid YAML${where ? ` (line ${where.line}, column ${where.col})` : ''}: ${(error as Error).message.split('\n')[0]}`,
+      { hint: `fix the YAML of ${file}; \`helm lint ${shownAs}\` shows the same place` },
+    );
+  }
   if (!metadata || typeof metadata.name !== 'string') {
     throw new ChartNotFoundError(`${file} has no chart name`, {
       hint: 'Chart.yaml needs apiVersion, name and version',
@@ -359,27 +451,115 @@ export function readChartMetadata(directory: string, shownAs: string = directory
   return Object.freeze(metadata);
 }
 
-function parseManifest(manifest: string, chartDir: string): CachedRender['documents'] {
-  const documents: { object: KubernetesObject; template: string; index: number }[] = [];
-  let template = '';
-  for (const doc of parseAllDocuments(manifest)) {
-    // yaml attaches helm's `# Source:` line to the document or to its first node, depending on what follows.
-    const comments = [
-      doc.commentBefore,
-      (doc.contents as { commentBefore?: string } | null)?.commentBefore,
-      doc.comment,
-    ];
-    const source = /(?:^|\n)\s*Source:\s*(\S+)/.exec(comments.filter(Boolean).join('\n'));
-    if (source?.[1]) template = source[1];
-    if (doc.errors.length > 0) {
-      throw new ChartRenderError(chartDir, `${template || 'the output'} is not valid YAML: ${doc.errors[0]?.message}`);
+/**
+ * One `helm template` call. When helm refuses its own output as YAML ("YAML parse error on <template>"), it is run
+ * once more with --debug, which prints the output anyway: the broken document is then kept apart by the parser,
+ * so the other templates can still be queried. A `--show-only` template that rendered nothing is dropped from the
+ * call (helm would fail with "could not find template").
+ */
+async function renderWithHelm(
+  helm: HelmTestAdaptor,
+  directory: string,
+  chartDir: string,
+  chartName: string,
+  values: HelmValues[],
+  valuesFiles: readonly string[],
+  options: RenderOptions,
+  showOnly: readonly string[] | undefined,
+): Promise<{ manifest: string; yamlError?: { template: string; message: string } }> {
+  let only = showOnly ? [...showOnly] : undefined;
+  const call = (debug: boolean) =>
+    helm.template(directory, {
+      releaseName: options.releaseName ?? 'release',
+      namespace: options.namespace ?? 'default',
+      kubeVersion: options.kubeVersion,
+      apiVersions: options.apiVersions,
+      includeCrds: options.includeCrds,
+      skipTests: options.skipTests,
+      isUpgrade: options.isUpgrade,
+      showOnly: only?.map((template) => template.slice(chartName.length + 1)),
+      extraArgs: debug ? ['--debug'] : [],
+      values,
+      valuesFiles,
+      timeout: options.timeout ?? 120_000,
+    });
+  for (;;) {
+    if (only?.length === 0) return { manifest: '' };
+    try {
+      return { manifest: await call(false) };
+    } catch (error) {
+      if (!(error instanceof HelmCommandError) || error.exitCode === undefined) throw error;
+      const missing = /could not find template (\S+) in chart/.exec(error.helmMessage)?.[1];
+      if (missing && only?.some((template) => template.endsWith(`/${missing}`))) {
+        only = only.filter((template) => !template.endsWith(`/${missing}`));
+        continue;
+      }
+      const yaml = /YAML parse error on (.+?\.\w+): (.*)$/.exec(error.helmMessage);
+      if (yaml) {
+        const yamlError = { template: yaml[1] as string, message: yaml[2] as string };
+        const debug = await call(true).catch((failure: unknown) => failure);
+        if (typeof debug === 'string') return { manifest: debug, yamlError };
+        if (debug instanceof HelmCommandError && debug.stdout.includes('# Source: ')) {
+          return { manifest: debug.stdout, yamlError };
+        }
+      }
+      throw new ChartRenderError(chartDir, error.helmMessage, { cause: error });
     }
-    const object = doc.toJS({ maxAliasCount: -1 }) as KubernetesObject | null;
-    // A template can render only comments or whitespace, or an empty document between two `---`.
-    if (object === null || typeof object !== 'object') continue;
-    documents.push({ object, template, index: documents.length });
   }
-  return documents;
+}
+
+function checkStrict(render: CachedRender, chartDir: string, options: RenderOptions): CachedRender {
+  if (!options.strictYaml) return render;
+  const duplicates = render.documents.flatMap((doc) => doc.duplicateKeys ?? []);
+  const broken = render.broken ?? [];
+  if (duplicates.length === 0 && broken.length === 0) return render;
+  const lines = [
+    ...broken.map((doc) => `${doc.template}${doc.line === undefined ? '' : ` line ${doc.line}`}: ${doc.message}`),
+    ...duplicates.map((key) => `${key.template} line ${key.line}: key ${key.path} is written more than once`),
+  ];
+  throw new ChartYamlError(
+    `chart ${chartDir} renders YAML that strictYaml refuses:\n  ${lines.join('\n  ')}`,
+    [...new Set([...broken.map((doc) => doc.template), ...duplicates.map((key) => key.template)])],
+    { hint: 'write each key once in the template (the last one is what the cluster gets), or drop strictYaml' },
+  );
+}
+
+function brokenError(chartName: string, broken: readonly BrokenDocument[]): ChartYamlError {
+  const first = broken[0] as BrokenDocument;
+  const templates = [...new Set(broken.map((doc) => doc.template))];
+  return new ChartYamlError(
+    `chart ${chartName}: template ${first.template} renders a document that is not valid YAML${first.line === undefined ? '' : ` (line ${first.line})`}: ${first.message}`,
+    templates,
+    {
+      hint: `fix ${templates.join(', ')}; queries on other templates (fromTemplate, find({ template })) still work`,
+    },
+  );
+}
+
+function checkRenderOptions(options: RenderOptions): void {
+  if (options.releaseName !== undefined) {
+    const name = options.releaseName;
+    if (
+      typeof name !== 'string' ||
+      name.length > 53 ||
+      !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(name)
+    ) {
+      throw new ConfigError(`releaseName ${JSON.stringify(name)} is not a valid helm release name`, {
+        hint: 'use at most 53 lowercase letters, digits, "-" and ".", starting and ending with a letter or digit',
+      });
+    }
+  }
+  if (options.namespace !== undefined) checkNamespace(options.namespace, 'namespace');
+  if (options.kubeVersion !== undefined && !/^v?\d+\.\d+(\.\d+)?([-+][\w.+-]*)?$/.test(String(options.kubeVersion))) {
+    throw new ConfigError(`kubeVersion ${JSON.stringify(options.kubeVersion)} is not a Kubernetes version`, {
+      hint: 'give MAJOR.MINOR or MAJOR.MINOR.PATCH, e.g. "1.32.0"',
+    });
+  }
+  if (options.templates !== undefined && (!Array.isArray(options.templates) || options.templates.length === 0)) {
+    throw new ConfigError('templates must be a non-empty array of template paths, e.g. ["templates/service.yaml"]', {
+      hint: 'leave templates out to render the whole chart',
+    });
+  }
 }
 
 /**
@@ -456,6 +636,7 @@ async function renderKey(
     includeCrds: options.includeCrds ?? false,
     skipTests: options.skipTests ?? false,
     isUpgrade: options.isUpgrade ?? false,
+    templates: options.templates ? [...options.templates].sort() : undefined,
   };
   return createHash('sha256')
     .update(
@@ -465,7 +646,7 @@ async function renderKey(
         valuesFiles: fileHashes,
         relevant,
         helmVersion,
-        format: 1,
+        format: 2,
       }),
     )
     .digest('hex');

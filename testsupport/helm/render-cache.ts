@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { writeAtomically } from './atomic-write.ts';
 import { cacheDir } from './cache-dir.ts';
+import type { BrokenDocument, DuplicateKey } from './manifest-parser.ts';
 
 /** One render as it is cached: helm's output and the parsed documents. */
 export interface CachedRender {
@@ -11,7 +12,10 @@ export interface CachedRender {
     readonly object: KubernetesObject;
     readonly template: string;
     readonly index: number;
+    readonly duplicateKeys?: readonly DuplicateKey[];
   }[];
+  /** Documents that are not valid YAML (absent: none). */
+  readonly broken?: readonly BrokenDocument[];
 }
 
 export type CacheHit = 'memory' | 'disk';
