@@ -73,8 +73,8 @@ export type {
   UpgradeOptions,
 } from './helm/helm-test-adaptor.ts';
 export { generateReleaseName, HelmTestAdaptor } from './helm/helm-test-adaptor.ts';
-export { LabelSelector, LabelSelectorError } from './helm/label-selector.ts';
 export { JsonPathError } from './helm/json-path-check.ts';
+export { LabelSelector, LabelSelectorError } from './helm/label-selector.ts';
 export type { BrokenDocument, DuplicateKey, YamlRules } from './helm/manifest-parser.ts';
 export { parseManifest } from './helm/manifest-parser.ts';
 export type { RenderedDocument } from './helm/rendered-document.ts';

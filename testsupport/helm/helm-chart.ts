@@ -483,28 +483,30 @@ async function renderWithHelm(
       valuesFiles,
       timeout: options.timeout ?? 120_000,
     });
+  let debug = false;
+  let yamlError: { template: string; message: string } | undefined;
   for (;;) {
-    if (only?.length === 0) return { manifest: '' };
+    if (only?.length === 0) return { manifest: '', yamlError };
+    let failure: HelmCommandError;
     try {
-      return { manifest: await call(false) };
+      return { manifest: await call(debug), yamlError };
     } catch (error) {
       if (!(error instanceof HelmCommandError) || error.exitCode === undefined) throw error;
-      const missing = /could not find template (\S+) in chart/.exec(error.helmMessage)?.[1];
-      if (missing && only?.some((template) => template.endsWith(`/${missing}`))) {
-        only = only.filter((template) => !template.endsWith(`/${missing}`));
-        continue;
-      }
-      const yaml = /YAML parse error on (.+?\.\w+): (.*)$/.exec(error.helmMessage);
-      if (yaml) {
-        const yamlError = { template: yaml[1] as string, message: yaml[2] as string };
-        const debug = await call(true).catch((failure: unknown) => failure);
-        if (typeof debug === 'string') return { manifest: debug, yamlError };
-        if (debug instanceof HelmCommandError && debug.stdout.includes('# Source: ')) {
-          return { manifest: debug.stdout, yamlError };
-        }
-      }
-      throw new ChartRenderError(chartDir, error.helmMessage, { cause: error });
+      failure = error;
     }
+    const missing = /could not find template (\S+) in chart/.exec(failure.helmMessage)?.[1];
+    if (missing && only?.some((template) => template.endsWith(`/${missing}`))) {
+      only = only.filter((template) => !template.endsWith(`/${missing}`));
+      continue;
+    }
+    const yaml = /YAML parse error on (.+?\.\w+): (.*)$/.exec(failure.helmMessage);
+    if (yaml && !debug) {
+      yamlError = { template: yaml[1] as string, message: yaml[2] as string };
+      debug = true;
+      continue;
+    }
+    if (debug && yamlError && failure.stdout.includes('# Source: ')) return { manifest: failure.stdout, yamlError };
+    throw new ChartRenderError(chartDir, failure.helmMessage, { cause: failure });
   }
 }
 
