@@ -10,6 +10,7 @@ export {
 } from './cluster/chart-deployment.ts';
 export { ChartNotReadyError, type NotReadyDetails, type NotReadyReason } from './cluster/chart-not-ready-error.ts';
 export { collectDiagnostics, type DiagnosticsTarget } from './cluster/diagnostics.ts';
+export { compareRendered, type DriftDifference, type DriftReport } from './cluster/drift.ts';
 export { type ExpectedContainer, expectedContainers } from './cluster/expected-containers.ts';
 export {
   deleteExpiredNamespaces,
