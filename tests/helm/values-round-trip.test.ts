@@ -33,7 +33,7 @@ mark('no_deploy').describe('values as helm sees them', () => {
       int32: 2_147_483_648,
       large: 3_000_000_000,
       maxSafe: Number.MAX_SAFE_INTEGER,
-      beyondSafe: 12_345_678_901_234_567_890, // already a float in JavaScript: it stays that float
+      beyondSafe: 2 ** 64 + 2 ** 12, // beyond 2^53: a float in JavaScript, and that float is what helm keeps
       fraction: 0.1,
       tiny: 1.5e-7,
       huge: 1e21,
