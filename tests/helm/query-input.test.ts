@@ -55,4 +55,29 @@ mark('no_deploy').describe('query inputs', () => {
     expect(error).toBeInstanceOf(ChartFileError);
     expect(error.message).toMatch(/badchartyaml\/Chart\.yaml is not valid YAML \(line \d+, column \d+\)/);
   });
+
+  test('a Chart.yaml that writes a key twice is read as helm reads it (the last one wins)', async () => {
+    const dir = path.join(scratch, 'twice');
+    await mkdir(path.join(dir, 'templates'), { recursive: true });
+    await writeFile(
+      path.join(dir, 'Chart.yaml'),
+      'apiVersion: v2\nname: twice\nappVersion: "1.0"\nversion: 0.1.0\nappVersion: 1.16.0\n',
+    );
+    await writeFile(
+      path.join(dir, 'templates', 'cm.yaml'),
+      'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Chart.AppVersion }}\n',
+    );
+    const chart = await HelmChart.render(dir, { cache: false });
+    expect(chart.metadata.appVersion).toBe('1.16.0');
+    expect(chart.get('ConfigMap').metadata?.name).toBe('1.16.0');
+  });
+
+  test('a library chart: the error says it renders nothing on its own', async () => {
+    const dir = path.join(scratch, 'library');
+    await mkdir(path.join(dir, 'templates'), { recursive: true });
+    await writeFile(path.join(dir, 'Chart.yaml'), 'apiVersion: v2\nname: library\nversion: 0.1.0\ntype: library\n');
+    await expect(HelmChart.render(dir, { cache: false })).rejects.toThrow(
+      /a library chart: .*\n.*render a chart that depends on it/,
+    );
+  });
 });

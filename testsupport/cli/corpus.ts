@@ -90,7 +90,8 @@ async function survey(chart: string, withPolicy: boolean): Promise<ChartLine> {
     }
     let findings: ChartLine['findings'];
     if (withPolicy) {
-      const report = await evaluateChartPolicy(chart);
+      // the copy with its local dependencies built, when there is one
+      const report = await evaluateChartPolicy(rendered.directory);
       findings = { error: 0, warning: 0, info: 0, notEvaluated: 0 };
       for (const result of report.results) {
         if (result.status === 'not-evaluated' || result.status === 'crashed') findings.notEvaluated++;
@@ -157,6 +158,7 @@ function summarise(lines: readonly ChartLine[], totalMs: number) {
 }
 
 function classify(reason: string): string {
+  if (/library chart/i.test(reason)) return 'library chart';
   if (/dependenc/i.test(reason)) return 'dependencies not built';
   if (/required|fail|nil pointer|execution error/i.test(reason)) return 'needs values';
   if (/Chart\.yaml/i.test(reason)) return 'Chart.yaml';

@@ -47,6 +47,12 @@ function causeOf(chartDir: string, message: string): { place: string; hint: stri
       hint: `run \`helm dependency build ${chartDir}\` (or pass \`dependencyBuild: true\` to HelmChart.render)`,
     };
   }
+  if (/library charts are not installable/i.test(message)) {
+    return {
+      place: 'a library chart',
+      hint: 'a library chart (type: library) renders nothing on its own: render a chart that depends on it',
+    };
+  }
   if (/invalid release name/i.test(message)) {
     return {
       place: 'releaseName',

@@ -50,7 +50,7 @@ export async function buildDependencies(directory: string, shownAs: string, helm
 
 async function absoluteFileRepositories(copy: string, original: string): Promise<boolean> {
   const file = path.join(copy, 'Chart.yaml');
-  const doc = parseDocument(await readFile(file, 'utf8'));
+  const doc = parseDocument(await readFile(file, 'utf8'), { version: '1.1', uniqueKeys: false });
   const dependencies = doc.get('dependencies') as
     | { items?: { get(key: string): unknown; set(key: string, value: unknown): void }[] }
     | undefined;

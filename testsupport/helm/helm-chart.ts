@@ -435,7 +435,12 @@ export function readChartMetadata(directory: string, shownAs: string = directory
   }
   let metadata: ChartMetadata | null;
   try {
-    metadata = parseYaml(readFileSync(file, 'utf8')) as ChartMetadata | null;
+    // As helm reads it: YAML 1.1, a key written twice is accepted (the last one wins).
+    metadata = parseYaml(readFileSync(file, 'utf8'), {
+      version: '1.1',
+      uniqueKeys: false,
+      merge: true,
+    }) as ChartMetadata | null;
   } catch (error) {
     const where = (error as { linePos?: { line: number; col: number }[] }).linePos?.[0];
     throw new ChartFileError(
