@@ -36,8 +36,8 @@ const serverManaged = new Set([
 /**
  * Compares each rendered object with the live object of the same apiVersion, kind, name and namespace. Rendered
  * fields must be in the live object with the same value; fields only the live object has (server defaults,
- * status, annotations other controllers add) are not differences. A rendered null, {} or [] equals an absent field
- * (the API server drops them).
+ * status, annotations other controllers add) are not differences. A rendered null, {} or [], and a rendered false,
+ * 0 or "" (Go's omitempty), equal an absent field: the API server drops them.
  */
 export async function liveDrift(
   options: RunOptions,
@@ -104,6 +104,8 @@ export function compareRendered(label: string, rendered: unknown, live: unknown)
       }
       return;
     }
+    // Go's omitempty drops false, 0 and "" on fields that are not pointers (hostNetwork: false is not stored).
+    if (have === undefined && (want === false || want === 0 || want === '')) return;
     if (want !== have) found.push({ object: label, path: at, rendered: want, live: have });
   };
   walk(rendered, live, '$');
