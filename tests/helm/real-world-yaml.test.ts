@@ -70,8 +70,18 @@ mark('no_deploy').describe('HelmChart on real-world YAML', () => {
       expect(chart.emptyTemplates).toEqual(['tricky-yaml/templates/empty.yaml']);
     });
 
+    test("a flow sequence continued at its key's indentation reads as Go reads it (helm accepted it)", () => {
+      const deployment = chart.get('Deployment') as V1Deployment;
+      expect(deployment.spec?.template.spec?.containers[0]?.command).toEqual(['/bin/sh', '-c', 'sleep 1']);
+      // without helm's word that the document is fine, the stricter reading calls it broken
+      const strict = parseManifest(chart.manifest);
+      expect(strict.broken.map((doc) => [doc.template, doc.kind])).toEqual([
+        ['tricky-yaml/templates/workload.yaml', 'Deployment'],
+      ]);
+    });
+
     test('YAML 1.2 rules would read the same manifest differently (what this parser must not do)', () => {
-      const as12 = parseManifest(chart.manifest, '1.2');
+      const as12 = parseManifest(chart.manifest, '1.2', () => true);
       const deployment = as12.documents.find((doc) => doc.object.kind === 'Deployment')?.object as V1Deployment;
       expect(deployment.spec?.template.spec?.automountServiceAccountToken).toBe('no');
       expect(deployment.spec?.progressDeadlineSeconds).toBe('1_200');

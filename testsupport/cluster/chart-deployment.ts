@@ -200,7 +200,8 @@ export class ChartDeployment {
    */
   async drift(compare: { documents?: readonly KubernetesObject[]; yamlRules?: YamlRules } = {}): Promise<DriftReport> {
     const documents =
-      compare.documents ?? parseManifest(await this.manifest(), compare.yamlRules).documents.map((doc) => doc.object);
+      compare.documents ??
+      parseManifest(await this.manifest(), compare.yamlRules, () => true).documents.map((doc) => doc.object);
     return liveDrift(this.options, this.namespace, documents);
   }
 

@@ -91,7 +91,7 @@ function decodeRelease(data: string): unknown {
 export function manifestObjects(manifest: string): KubernetesObject[] {
   const objects: KubernetesObject[] = [];
   // read as helm and the API server read it (YAML 1.1, duplicate keys accepted), see helm/manifest-parser.ts
-  for (const document of parseManifest(manifest).documents) {
+  for (const document of parseManifest(manifest, '1.1', () => true).documents) {
     const object = document.object as (KubernetesObject & { items?: KubernetesObject[] }) | null;
     if (!object || typeof object !== 'object' || !object.kind) continue;
     if (object.kind.endsWith('List') && Array.isArray(object.items)) objects.push(...object.items);

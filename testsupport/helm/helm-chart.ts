@@ -247,7 +247,8 @@ export class HelmChart {
         showOnly,
       );
       const { manifest, yamlError } = output;
-      const parsed = parseManifest(manifest);
+      // Without a YAML error from helm, Go's decoding read every document: a stricter reading here must not break one.
+      const parsed = parseManifest(manifest, '1.1', (template) => yamlError === undefined && template !== '');
       // helm's YAML decoding is the judge: a document it refused is broken even where this parser read it.
       const helmRefused = (template: string) =>
         yamlError?.template === template && !parsed.broken.some((doc) => doc.template === template);

@@ -46,8 +46,17 @@ export type YamlRules = '1.1' | '1.2';
 const separator = /(?:^|\s*\n)---\s*/;
 const sourceLine = /^# Source: (.+?)[ \t]*\r?$/m;
 
-/** Splits helm's output the way helm does and parses each document on its own: one bad document spoils no other. */
-export function parseManifest(manifest: string, rules: YamlRules = '1.1'): ParsedManifest {
+/**
+ * Splits helm's output the way helm does and parses each document on its own: one bad document spoils no other.
+ * `helmAccepted` says which templates helm's own YAML decoding read without error: this parser is stricter than
+ * Go's in places (e.g. a flow sequence continued at the key's indentation), so where helm accepted a document, the
+ * value this parser recovers is kept instead of calling the document broken. Default: none known.
+ */
+export function parseManifest(
+  manifest: string,
+  rules: YamlRules = '1.1',
+  helmAccepted: (template: string) => boolean = () => false,
+): ParsedManifest {
   const documents: ParsedDocument[] = [];
   const broken: BrokenDocument[] = [];
   let template = '';
@@ -60,20 +69,23 @@ export function parseManifest(manifest: string, rules: YamlRules = '1.1'): Parse
       body = piece.slice(source[0].length).replace(/^\n/, '');
     }
     if (body.trim() === '') continue;
-    const lineCounter = new LineCounter();
-    const doc = parseDocument(body, {
-      version: rules,
-      uniqueKeys: false,
-      merge: rules === '1.1',
-      lineCounter,
-      // Go's YAML decoding into interface{} keeps an unquoted 2001-12-14 as a string; YAML 1.1 would make a Date.
-      customTags: (tags) => tags.filter((tag) => (tag as { tag?: string }).tag !== 'tag:yaml.org,2002:timestamp'),
-    });
+    let lineCounter = new LineCounter();
+    let doc = parse(body, rules, lineCounter);
+    if (doc.errors.length > 0 && helmAccepted(template)) {
+      // Go's decoding accepted it: retry with the lines inside a flow collection indented past their key, which
+      // is the one leniency of Go's decoder that real charts rely on (`command: [ "a",` then `"b" ]` below it).
+      const retryCounter = new LineCounter();
+      const retry = parse(indentFlowContinuations(body), rules, retryCounter);
+      if (retry.errors.length === 0) {
+        doc = retry;
+        lineCounter = retryCounter;
+      }
+    }
     const error = doc.errors[0];
     if (error) {
       broken.push({
         template,
-        message: error.message.split('\n')[0] ?? error.message,
+        message: `${helmAccepted(template) ? "helm's YAML decoding accepts it, but this parser cannot read it exactly: " : ''}${error.message.split('\n')[0] ?? error.message}`,
         line: error.linePos?.[0]?.line,
         kind: /^kind:[ \t]*["']?([\w.-]+)/m.exec(body)?.[1],
         name: /^metadata:[ \t]*\r?\n(?:[ \t]+.*\r?\n)*?[ \t]+name:[ \t]*["']?([\w.-]+)/m.exec(body)?.[1],
@@ -118,4 +130,43 @@ function findDuplicateKeys(root: Node | null, template: string, lines: LineCount
   };
   walk(root, '');
   return found;
+}
+
+function parse(text: string, rules: YamlRules, lineCounter: LineCounter) {
+  return parseDocument(text, {
+    version: rules,
+    uniqueKeys: false,
+    merge: rules === '1.1',
+    lineCounter,
+    // Go's YAML decoding into interface{} keeps an unquoted 2001-12-14 as a string; YAML 1.1 would make a Date.
+    customTags: (tags) => tags.filter((tag) => (tag as { tag?: string }).tag !== 'tag:yaml.org,2002:timestamp'),
+  });
+}
+
+/** Indents each line that continues an open flow collection ([ or {) two spaces past the line that opened it. */
+export function indentFlowContinuations(text: string): string {
+  const lines = text.split('\n');
+  let depth = 0;
+  let openerIndent = 0;
+  return lines
+    .map((line) => {
+      const indent = /^ */.exec(line)?.[0].length ?? 0;
+      let out = line;
+      if (depth > 0 && indent <= openerIndent && line.trim() !== '') out = ' '.repeat(openerIndent + 2 - indent) + line;
+      const before = depth;
+      let quote: string | undefined;
+      for (let index = 0; index < line.length; index++) {
+        const char = line[index];
+        if (quote) {
+          if (char === '\\' && quote === '"') index++;
+          else if (char === quote) quote = undefined;
+        } else if (char === '"' || char === "'") quote = char;
+        else if (char === '#' && (index === 0 || line[index - 1] === ' ')) break;
+        else if (char === '[' || char === '{') depth++;
+        else if ((char === ']' || char === '}') && depth > 0) depth--;
+      }
+      if (before === 0 && depth > 0) openerIndent = indent;
+      return out;
+    })
+    .join('\n');
 }
