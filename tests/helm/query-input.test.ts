@@ -5,6 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { ChartFileError, HelmChart, JsonPathError, LabelSelectorError, mark } from '../../testsupport/index.ts';
+import { policyCatalogue } from '../../testsupport/policy/catalogue.ts';
+import { evaluateChartPolicy } from '../../testsupport/policy/policy-evaluation.ts';
 
 const fixture = (name: string) => path.join(import.meta.dirname, '..', 'fixtures', 'charts', name);
 
@@ -70,6 +72,12 @@ mark('no_deploy').describe('query inputs', () => {
     const chart = await HelmChart.render(dir, { cache: false });
     expect(chart.metadata.appVersion).toBe('1.16.0');
     expect(chart.get('ConfigMap').metadata?.name).toBe('1.16.0');
+    // the policy checks read Chart.yaml the same way: readable, with the repeated key's last value
+    const checks = policyCatalogue.filter((check) => check.id === 'chart-name' || check.id === 'chart-required-fields');
+    const report = await evaluateChartPolicy(dir, { checks });
+    const messages = report.results.flatMap((result) => result.findings.map((finding) => finding.message));
+    expect(messages.join('\n')).not.toMatch(/cannot be read/);
+    expect(messages.join('\n')).toMatch(/Chart\.yaml has no description/);
   });
 
   test('a library chart: the error says it renders nothing on its own', async () => {
