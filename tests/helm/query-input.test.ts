@@ -35,6 +35,10 @@ mark('no_deploy').describe('query inputs', () => {
     expect(() => chart.jsonPath('$[?(@.kind=="Deployment"')).toThrow(/has an unclosed "\("/);
     expect(() => chart.jsonPath("$.metadata['name")).toThrow(/unclosed ' quote/);
     expect(() => chart.jsonPath('$.spec.')).toThrow(/ends with "\."/);
+    // well shaped, but the filter is not an expression: jsonpath-plus's error, with the expression named
+    expect(() => chart.jsonPath('$..containers[?(@.name==)]')).toThrow(
+      /^JSONPath "\$\.\.containers\[\?\(@\.name==\)\]" cannot be evaluated/,
+    );
   });
 
   test('kubectl-style JSONPath is an error that gives the form to use', () => {

@@ -33,7 +33,7 @@ import { ChartFileError, ChartNotFoundError, DocumentNotFoundError, UnknownTempl
 import { buildDependencies } from './dependency-build.ts';
 import { resolveHelmBinary } from './helm-binary.ts';
 import { HelmTestAdaptor, type HelmValues, type ValuesOptions } from './helm-test-adaptor.ts';
-import { checkJsonPath } from './json-path-check.ts';
+import { checkJsonPath, JsonPathError } from './json-path-check.ts';
 import { LabelSelector } from './label-selector.ts';
 import { type BrokenDocument, type DuplicateKey, parseManifest } from './manifest-parser.ts';
 import { type CachedRender, type CacheHit, readRender, writeRender } from './render-cache.ts';
@@ -370,7 +370,17 @@ export class HelmChart {
   /** JSONPath over every matching document's object, results concatenated in document order. */
   jsonPath<R = unknown>(expression: string, filter: DocumentFilter = {}): R[] {
     checkJsonPath(expression);
-    return this.find(filter).flatMap((doc) => JSONPath({ path: expression, json: doc.object, wrap: true }) as R[]);
+    const documents = this.find(filter);
+    try {
+      return documents.flatMap((doc) => JSONPath({ path: expression, json: doc.object, wrap: true }) as R[]);
+    } catch (error) {
+      throw new JsonPathError(
+        `JSONPath ${JSON.stringify(expression)} cannot be evaluated: ${(error as Error).message}`,
+        {
+          hint: 'filters are written [?(@.field == "value")]; see the jsonpath-plus syntax',
+        },
+      );
+    }
   }
 
   /**
