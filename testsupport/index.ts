@@ -10,6 +10,7 @@ export {
 } from './cluster/chart-deployment.ts';
 export { ChartNotReadyError, type NotReadyDetails, type NotReadyReason } from './cluster/chart-not-ready-error.ts';
 export { collectDiagnostics, type DiagnosticsTarget } from './cluster/diagnostics.ts';
+export { compareRendered, type DriftDifference, type DriftReport } from './cluster/drift.ts';
 export { type ExpectedContainer, expectedContainers } from './cluster/expected-containers.ts';
 export {
   deleteExpiredNamespaces,
@@ -52,8 +53,10 @@ export {
 } from './extras/elasticsearch-logs.ts';
 export { formatSkaLogLine, parseSkaLogLine, type SkaLogRecord, skaLogFields } from './extras/ska-log-format.ts';
 export {
+  ChartFileError,
   ChartNotFoundError,
   ChartRenderError,
+  ChartYamlError,
   DocumentNotFoundError,
   UnknownTemplateError,
 } from './helm/chart-errors.ts';
@@ -76,9 +79,13 @@ export type {
   UpgradeOptions,
 } from './helm/helm-test-adaptor.ts';
 export { generateReleaseName, HelmTestAdaptor } from './helm/helm-test-adaptor.ts';
+export { JsonPathError } from './helm/json-path-check.ts';
 export { LabelSelector, LabelSelectorError } from './helm/label-selector.ts';
+export type { BrokenDocument, DuplicateKey, YamlRules } from './helm/manifest-parser.ts';
+export { parseManifest } from './helm/manifest-parser.ts';
 export type { RenderedDocument } from './helm/rendered-document.ts';
 export { isSecretKey, redactText, redactValues, SecretRedactor } from './helm/secret-redaction.ts';
+export { ValuesError } from './helm/values-file.ts';
 export { listEvents } from './kube/events.ts';
 export { kubeClients } from './kube/kube-clients.ts';
 export { loadKubeConfig } from './kube/kube-config.ts';

@@ -45,6 +45,7 @@ const badCases: Record<string, (id: string) => BadCase> = {
   'values-typed-booleans': chartCase('bad-chart-meta', 'values.yaml', 'debug'),
   'values-documented': chartCase('bad-chart-meta', 'values.yaml', 'metrics'),
   'manifest-well-formed': objectCase('(no kind)', 'malformed.yaml', 'no kind'),
+  'manifest-duplicate-keys': objectCase('ConfigMap', 'duplicate-keys.yaml', 'data.mode'),
   'labels-standard': objectCase('ConfigMap', 'configmaps.yaml', 'helm.sh/chart'),
   'namespace-not-hard-coded': objectCase('ConfigMap', 'configmaps.yaml', 'kube-system'),
   'name-contains-release': objectCase('ConfigMap', 'configmaps.yaml', 'release name', 'fixed-name-contains-release'),

@@ -12,6 +12,7 @@ import { loadOptions, type RunOptions } from '../config/options.ts';
 import { currentTest, onTestFailure } from '../context/test-context.ts';
 import { ChartTestwareError } from '../errors.ts';
 import { type HelmRelease, type HelmRevision, HelmTestAdaptor, type ValuesOptions } from '../helm/helm-test-adaptor.ts';
+import { parseManifest, type YamlRules } from '../helm/manifest-parser.ts';
 import { type EventQuery, listEvents } from '../kube/events.ts';
 import { apiStatus, kubeClients } from '../kube/kube-clients.ts';
 import { knownKind, type ObjectRef } from '../kube/object-ref.ts';
@@ -22,6 +23,7 @@ import { retryTransient } from '../kube/transient-error.ts';
 import type { WaitForResult } from '../kube/wait-for.ts';
 import { waitUntil } from '../kube/wait-until.ts';
 import { collectDiagnostics, gatherDiagnostics, writeDiagnostics } from './diagnostics.ts';
+import { type DriftReport, liveDrift } from './drift.ts';
 import { jobNamespace } from './job-namespace.ts';
 import { manifestObjects, readReleaseManifest } from './release-manifest.ts';
 import { waitForReady } from './wait-ready.ts';
@@ -191,6 +193,17 @@ export class ChartDeployment {
       (await readReleaseManifest(this.options, this.namespace, this.releaseName, revision)) ??
       (await this.helm.getManifest(this.releaseName))
     );
+  }
+
+  /**
+   * Compares the release's live objects with their rendered documents (by default the release's own manifest, read
+   * with helm's YAML 1.1 rules), by object and JSON path, ignoring what the server defaults or manages.
+   */
+  async drift(compare: { documents?: readonly KubernetesObject[]; yamlRules?: YamlRules } = {}): Promise<DriftReport> {
+    const documents =
+      compare.documents ??
+      parseManifest(await this.manifest(), compare.yamlRules, () => true).documents.map((doc) => doc.object);
+    return liveDrift(this.options, this.namespace, documents);
   }
 
   /**

@@ -1,7 +1,7 @@
 import { gunzipSync } from 'node:zlib';
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { parseAllDocuments } from 'yaml';
 import type { RunOptions } from '../config/options.ts';
+import { parseManifest } from '../helm/manifest-parser.ts';
 import { kubeClients } from '../kube/kube-clients.ts';
 import { isTransientApiError } from '../kube/transient-error.ts';
 
@@ -93,8 +93,9 @@ function decodeRelease(data: string): unknown {
 /** The objects of a manifest (multi-document YAML), skipping empty documents and List wrappers unrolled. */
 export function manifestObjects(manifest: string): KubernetesObject[] {
   const objects: KubernetesObject[] = [];
-  for (const document of parseAllDocuments(manifest)) {
-    const object = document.toJS() as (KubernetesObject & { items?: KubernetesObject[] }) | null;
+  // read as helm and the API server read it (YAML 1.1, duplicate keys accepted), see helm/manifest-parser.ts
+  for (const document of parseManifest(manifest, '1.1', () => true).documents) {
+    const object = document.object as (KubernetesObject & { items?: KubernetesObject[] }) | null;
     if (!object || typeof object !== 'object' || !object.kind) continue;
     if (object.kind.endsWith('List') && Array.isArray(object.items)) objects.push(...object.items);
     else objects.push(object);

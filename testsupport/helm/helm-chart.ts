@@ -26,16 +26,20 @@ import type {
   V2HorizontalPodAutoscaler,
 } from '@kubernetes/client-node';
 import { JSONPath } from 'jsonpath-plus';
-import { parseAllDocuments, parse as parseYaml, stringify as stringifyYaml } from 'yaml';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { readChartArchive } from './chart-archive.ts';
 import { chartContentHash } from './chart-content-hash.ts';
-import { ChartNotFoundError, ChartRenderError, DocumentNotFoundError, UnknownTemplateError } from './chart-errors.ts';
+import { ChartFileError, ChartNotFoundError, DocumentNotFoundError, UnknownTemplateError } from './chart-errors.ts';
+import { buildDependencies } from './dependency-build.ts';
 import { resolveHelmBinary } from './helm-binary.ts';
-import { HelmCommandError } from './helm-command-error.ts';
 import { HelmTestAdaptor, type HelmValues, type ValuesOptions } from './helm-test-adaptor.ts';
+import { checkJsonPath, JsonPathError } from './json-path-check.ts';
 import { LabelSelector } from './label-selector.ts';
+import { type BrokenDocument, type DuplicateKey, parseManifest } from './manifest-parser.ts';
 import { type CachedRender, type CacheHit, readRender, writeRender } from './render-cache.ts';
+import { brokenError, checkRenderOptions, checkStrict, renderWithHelm } from './render-call.ts';
 import type { RenderedDocument } from './rendered-document.ts';
+import { valuesFileText } from './values-file.ts';
 
 const inFlight = new Map<string, Promise<CachedRender>>();
 
@@ -106,6 +110,18 @@ export interface RenderOptions extends ValuesOptions {
   cache?: boolean;
   /** Timeout of the helm call in ms; default 2 minutes. */
   timeout?: number;
+  /**
+   * Render only these template files (helm `--show-only`, still one helm call), given as in fromTemplate():
+   * "templates/service.yaml", "charts/sub/templates/x.yaml" or helm's "my-chart/templates/service.yaml".
+   */
+  templates?: readonly string[];
+  /** Throw ChartYamlError at render when a document repeats a key or is not valid YAML; default false. */
+  strictYaml?: boolean;
+  /**
+   * Run `helm dependency build` first, on a copy of the chart in the cache (the chart directory is not changed),
+   * once per chart content and helm version.
+   */
+  dependencyBuild?: boolean;
 }
 
 /** Which documents: every given field must match. */
@@ -134,8 +150,13 @@ export class HelmChart {
   /** Absolute path of the chart directory. */
   readonly directory: string;
   readonly metadata: ChartMetadata;
-  /** Every document helm rendered, in helm's order. */
+  /** Every document helm rendered that is valid YAML, in helm's order. */
   readonly documents: readonly RenderedDocument[];
+  /**
+   * Documents that are not valid YAML, with their template. A query that could reach one (same template, or a
+   * kind and name that could match) throws ChartYamlError naming it; queries on other templates work.
+   */
+  readonly brokenDocuments: readonly BrokenDocument[];
   /** helm's output as it printed it. */
   readonly manifest: string;
   /** Every template file of the chart (and its unpacked subcharts) that can render manifests, as helm names them. */
@@ -156,6 +177,7 @@ export class HelmChart {
     this.directory = init.directory;
     this.metadata = init.metadata;
     this.documents = init.render.documents as readonly RenderedDocument[];
+    this.brokenDocuments = init.render.broken ?? [];
     this.manifest = init.render.manifest;
     this.templateFiles = Object.freeze(init.templateFiles);
     this.cached = init.cached;
@@ -164,14 +186,29 @@ export class HelmChart {
 
   /** Renders the chart in `chartDir` (relative to the current directory) with one helm call, or from the cache. */
   static async render(chartDir: string, options: RenderOptions = {}): Promise<HelmChart> {
-    const directory = path.resolve(chartDir);
-    const metadata = readChartMetadata(directory, chartDir);
+    if (typeof chartDir !== 'string' || chartDir.trim() === '') {
+      throw new ChartNotFoundError(`chart directory ${JSON.stringify(chartDir)} is empty`, {
+        hint: 'pass the directory that holds Chart.yaml, e.g. HelmChart.render("charts/my-chart")',
+      });
+    }
+    checkRenderOptions(options);
+    const values = toArray(options.values);
+    // Before the render key is hashed: a cyclic or non-data value is named by its key path.
+    values.forEach((item, index) => {
+      valuesFileText(item, Array.isArray(options.values) ? `values[${index}]` : 'values');
+    });
     const { helm: givenHelm, ...renderOptions } = options;
     const helm = givenHelm ?? new HelmTestAdaptor(await resolveHelmBinary());
+    let directory = path.resolve(chartDir);
+    let metadata = readChartMetadata(directory, chartDir);
+    if (options.dependencyBuild) {
+      directory = await buildDependencies(directory, chartDir, helm);
+      metadata = readChartMetadata(directory, chartDir);
+    }
     const templateFiles = listTemplateFiles(directory, metadata);
+    const showOnly = options.templates?.map((template) => templatePathIn(metadata.name, templateFiles, [], template));
     const useCache = options.cache ?? true;
 
-    const values = toArray(options.values);
     const valuesFiles = options.valuesFiles ?? [];
     const key = useCache
       ? await renderKey(directory, values, valuesFiles, renderOptions, helm.binary.version)
@@ -182,7 +219,7 @@ export class HelmChart {
         return new HelmChart({
           directory,
           metadata,
-          render: found.render,
+          render: checkStrict(found.render, chartDir, options),
           templateFiles,
           cached: found.hit,
           options: renderOptions,
@@ -191,28 +228,46 @@ export class HelmChart {
     }
 
     const runHelm = async (): Promise<CachedRender> => {
-      let manifest: string;
-      try {
-        manifest = await helm.template(directory, {
-          releaseName: options.releaseName ?? 'release',
-          namespace: options.namespace ?? 'default',
-          kubeVersion: options.kubeVersion,
-          apiVersions: options.apiVersions,
-          includeCrds: options.includeCrds,
-          skipTests: options.skipTests,
-          isUpgrade: options.isUpgrade,
-          values,
-          valuesFiles,
-          timeout: options.timeout ?? 120_000,
-        });
-      } catch (error) {
-        if (error instanceof HelmCommandError && error.exitCode !== undefined) {
-          throw new ChartRenderError(chartDir, error.helmMessage, { cause: error });
-        }
-        throw error;
-      }
-      const parsed = { manifest, documents: parseManifest(manifest, chartDir) };
-      return key ? writeRender(key, parsed, true) : parsed;
+      const output = await renderWithHelm(
+        helm,
+        directory,
+        chartDir,
+        metadata.name,
+        values,
+        valuesFiles,
+        options,
+        showOnly,
+      );
+      const { manifest, yamlError } = output;
+      // Without a YAML error from helm, Go's decoding read every document: a stricter reading here must not break one.
+      const parsed = parseManifest(manifest, '1.1', (template) => yamlError === undefined && template !== '');
+      // helm's YAML decoding is the judge: a document it refused is broken even where this parser read it.
+      const helmRefused = (template: string) =>
+        yamlError?.template === template && !parsed.broken.some((doc) => doc.template === template);
+      const wanted = showOnly && new Set(showOnly);
+      const documents = parsed.documents.filter(
+        (doc) => (!wanted || wanted.has(doc.template)) && !helmRefused(doc.template),
+      );
+      const broken = [
+        ...parsed.broken,
+        ...(yamlError && helmRefused(yamlError.template)
+          ? [
+              {
+                template: yamlError.template,
+                message: yamlError.message,
+                line: undefined,
+                kind: undefined,
+                name: undefined,
+              },
+            ]
+          : []),
+      ].filter((doc) => !wanted || wanted.has(doc.template));
+      const render: CachedRender = {
+        manifest,
+        documents: documents.map((doc, index) => ({ ...doc, index })),
+        ...(broken.length > 0 ? { broken } : {}),
+      };
+      return key ? writeRender(key, render, true) : render;
     };
     // Renders of the same key that overlap (e.g. Promise.all over tests) share one helm call.
     let render: Promise<CachedRender>;
@@ -226,11 +281,16 @@ export class HelmChart {
     return new HelmChart({
       directory,
       metadata,
-      render: await render,
+      render: checkStrict(await render, chartDir, options),
       templateFiles,
       cached: false,
       options: renderOptions,
     });
+  }
+
+  /** Every key written twice in a document of this render (helm and the cluster keep the last). */
+  get duplicateKeys(): DuplicateKey[] {
+    return this.documents.flatMap((doc) => doc.duplicateKeys ?? []);
   }
 
   /** Templates that produced at least one document, as helm names them. */
@@ -248,6 +308,13 @@ export class HelmChart {
   find<T extends KubernetesObject = KubernetesObject>(filter: DocumentFilter = {}): RenderedDocument<T>[] {
     const selector = filter.labels === undefined ? undefined : LabelSelector.parse(filter.labels);
     const template = filter.template === undefined ? undefined : this.templatePath(filter.template);
+    const reached = this.brokenDocuments.filter(
+      (doc) =>
+        (template === undefined || doc.template === template) &&
+        (filter.kind === undefined || doc.kind === undefined || doc.kind === filter.kind) &&
+        (filter.name === undefined || doc.name === undefined || doc.name === filter.name),
+    );
+    if (reached.length > 0) throw brokenError(this.metadata.name, reached);
     return this.documents.filter(
       (doc) =>
         (filter.kind === undefined || doc.object.kind === filter.kind) &&
@@ -302,7 +369,18 @@ export class HelmChart {
 
   /** JSONPath over every matching document's object, results concatenated in document order. */
   jsonPath<R = unknown>(expression: string, filter: DocumentFilter = {}): R[] {
-    return this.find(filter).flatMap((doc) => JSONPath({ path: expression, json: doc.object, wrap: true }) as R[]);
+    checkJsonPath(expression);
+    const documents = this.find(filter);
+    try {
+      return documents.flatMap((doc) => JSONPath({ path: expression, json: doc.object, wrap: true }) as R[]);
+    } catch (error) {
+      throw new JsonPathError(
+        `JSONPath ${JSON.stringify(expression)} cannot be evaluated: ${(error as Error).message}`,
+        {
+          hint: 'filters are written [?(@.field == "value")]; see the jsonpath-plus syntax',
+        },
+      );
+    }
   }
 
   /**
@@ -326,17 +404,25 @@ export class HelmChart {
   }
 
   private templatePath(template: string): string {
-    const candidates = [template, `${this.metadata.name}/${template}`];
-    const known = candidates.find(
-      (candidate) => this.templateFiles.includes(candidate) || this.templates.includes(candidate),
-    );
-    if (!known) {
-      throw new UnknownTemplateError(`chart ${this.metadata.name} has no template "${template}"`, {
-        hint: `its templates: ${this.templateFiles.map((file) => file.slice(this.metadata.name.length + 1)).join(', ')}`,
-      });
-    }
-    return known;
+    return templatePathIn(this.metadata.name, this.templateFiles, this.templates, template);
   }
+}
+
+/** helm's name of a template given as the user wrote it; UnknownTemplateError when the chart has none such. */
+function templatePathIn(
+  chartName: string,
+  templateFiles: readonly string[],
+  rendered: readonly string[],
+  template: string,
+): string {
+  const candidates = [template, `${chartName}/${template}`];
+  const known = candidates.find((candidate) => templateFiles.includes(candidate) || rendered.includes(candidate));
+  if (!known) {
+    throw new UnknownTemplateError(`chart ${chartName} has no template "${template}"`, {
+      hint: `its templates: ${templateFiles.map((file) => file.slice(chartName.length + 1)).join(', ')}`,
+    });
+  }
+  return known;
 }
 
 /** Reads Chart.yaml of a chart directory. */
@@ -350,36 +436,27 @@ export function readChartMetadata(directory: string, shownAs: string = directory
       { hint: `pass the directory that holds Chart.yaml; relative paths start at ${process.cwd()}` },
     );
   }
-  const metadata = parseYaml(readFileSync(file, 'utf8')) as ChartMetadata | null;
+  let metadata: ChartMetadata | null;
+  try {
+    // As helm reads it: YAML 1.1, a key written twice is accepted (the last one wins).
+    metadata = parseYaml(readFileSync(file, 'utf8'), {
+      version: '1.1',
+      uniqueKeys: false,
+      merge: true,
+    }) as ChartMetadata | null;
+  } catch (error) {
+    const where = (error as { linePos?: { line: number; col: number }[] }).linePos?.[0];
+    throw new ChartFileError(
+      `${path.join(shownAs, 'Chart.yaml')} is not valid YAML${where ? ` (line ${where.line}, column ${where.col})` : ''}: ${(error as Error).message.split('\n')[0]}`,
+      { hint: `fix the YAML of ${file}; \`helm lint ${shownAs}\` shows the same place` },
+    );
+  }
   if (!metadata || typeof metadata.name !== 'string') {
     throw new ChartNotFoundError(`${file} has no chart name`, {
       hint: 'Chart.yaml needs apiVersion, name and version',
     });
   }
   return Object.freeze(metadata);
-}
-
-function parseManifest(manifest: string, chartDir: string): CachedRender['documents'] {
-  const documents: { object: KubernetesObject; template: string; index: number }[] = [];
-  let template = '';
-  for (const doc of parseAllDocuments(manifest)) {
-    // yaml attaches helm's `# Source:` line to the document or to its first node, depending on what follows.
-    const comments = [
-      doc.commentBefore,
-      (doc.contents as { commentBefore?: string } | null)?.commentBefore,
-      doc.comment,
-    ];
-    const source = /(?:^|\n)\s*Source:\s*(\S+)/.exec(comments.filter(Boolean).join('\n'));
-    if (source?.[1]) template = source[1];
-    if (doc.errors.length > 0) {
-      throw new ChartRenderError(chartDir, `${template || 'the output'} is not valid YAML: ${doc.errors[0]?.message}`);
-    }
-    const object = doc.toJS({ maxAliasCount: -1 }) as KubernetesObject | null;
-    // A template can render only comments or whitespace, or an empty document between two `---`.
-    if (object === null || typeof object !== 'object') continue;
-    documents.push({ object, template, index: documents.length });
-  }
-  return documents;
 }
 
 /**
@@ -456,6 +533,7 @@ async function renderKey(
     includeCrds: options.includeCrds ?? false,
     skipTests: options.skipTests ?? false,
     isUpgrade: options.isUpgrade ?? false,
+    templates: options.templates ? [...options.templates].sort() : undefined,
   };
   return createHash('sha256')
     .update(
@@ -465,7 +543,7 @@ async function renderKey(
         valuesFiles: fileHashes,
         relevant,
         helmVersion,
-        format: 1,
+        format: 2,
       }),
     )
     .digest('hex');

@@ -4,12 +4,14 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
-import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
+import { parse as parseYaml } from 'yaml';
 import { defaults } from '../config/defaults.ts';
 import { loadOptions } from '../config/options.ts';
+import { ConfigError } from '../errors.ts';
 import { type HelmBinary, resolveHelmBinary } from './helm-binary.ts';
 import { HelmCommandError, HelmTimeoutError } from './helm-command-error.ts';
 import { SecretRedactor } from './secret-redaction.ts';
+import { valuesFileText } from './values-file.ts';
 
 export type HelmValues = Record<string, unknown>;
 
@@ -37,7 +39,11 @@ export interface CallOptions {
 }
 
 export interface ValuesOptions {
-  /** Values as objects, written to temporary values files (so commas, spaces and quotes need no escaping). Later wins. */
+  /**
+   * Values as objects, written to temporary values files as JSON (so commas, spaces and quotes need no escaping,
+   * and "yes", "on", "0755" stay strings). Later wins. Must be plain data: a function, a cycle, a bigint or a
+   * non-finite number is a ValuesError naming its key path.
+   */
   values?: HelmValues | readonly HelmValues[];
   /** Values files, applied before `values`. */
   valuesFiles?: readonly string[];
@@ -186,6 +192,8 @@ export class HelmTestAdaptor {
   readonly options: Readonly<Omit<HelmAdaptorOptions, 'binary'>>;
 
   constructor(binary: HelmBinary, options: Omit<HelmAdaptorOptions, 'binary'> = {}) {
+    if (options.namespace !== undefined) checkNamespace(options.namespace, 'namespace');
+    if (options.timeout !== undefined) checkTimeout(options.timeout, 'timeout');
     this.binary = binary;
     this.options = Object.freeze({ ...options });
   }
@@ -382,9 +390,11 @@ export class HelmTestAdaptor {
    * and timeouts. Throws HelmCommandError (HelmTimeoutError when the timeout stopped it).
    */
   async run(args: readonly string[], call: RunCall = {}): Promise<HelmOutput> {
+    if (call.timeout !== undefined) checkTimeout(call.timeout, 'timeout');
     const timeout = call.timeout ?? this.options.timeout ?? defaults.helmTimeoutMs;
     const argv = [...args];
     if (call.namespaced ?? true) {
+      if (call.namespace !== undefined) checkNamespace(call.namespace, 'namespace');
       const namespace = call.namespace ?? this.options.namespace;
       if (namespace) argv.push('--namespace', namespace);
     }
@@ -396,6 +406,10 @@ export class HelmTestAdaptor {
     }
     if (call.helmTimeout) argv.push('--timeout', `${Math.max(1, Math.ceil(timeout / 1000))}s`);
     const valueObjects = call.values === undefined ? [] : Array.isArray(call.values) ? call.values : [call.values];
+    // Checked before anything starts: a bad value is named by its key path, not by a temporary file helm read.
+    const valueTexts = valueObjects.map((values, index) =>
+      valuesFileText(values, Array.isArray(call.values) ? `values[${index}]` : 'values'),
+    );
     const redactor = new SecretRedactor().with(valueObjects);
     for (const file of call.valuesFiles ?? []) argv.push('--values', file);
 
@@ -404,9 +418,9 @@ export class HelmTestAdaptor {
     try {
       if (valueObjects.length > 0) {
         valuesDir = await mkdtemp(path.join(os.tmpdir(), 'chart-testware-values-'));
-        for (const [index, values] of valueObjects.entries()) {
-          const file = path.join(valuesDir, `values-${index}.yaml`);
-          await writeFile(file, stringifyYaml(values), { mode: 0o600 });
+        for (const [index, text] of valueTexts.entries()) {
+          const file = path.join(valuesDir, `values-${index}.json`);
+          await writeFile(file, text, { mode: 0o600 });
           argv.push('--values', file);
         }
       }
@@ -456,6 +470,25 @@ export class HelmTestAdaptor {
     const flags = this.binary.major >= 4 ? [`--wait=${wait === true ? 'watcher' : wait}`] : ['--wait'];
     if (waitForJobs) flags.push('--wait-for-jobs');
     return flags;
+  }
+}
+
+const dns1123Label = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+/** A Kubernetes namespace name (RFC 1123 label), checked before helm runs. */
+export function checkNamespace(namespace: unknown, option: string): void {
+  if (typeof namespace !== 'string' || namespace.length > 63 || !dns1123Label.test(namespace)) {
+    throw new ConfigError(`${option} ${JSON.stringify(namespace)} is not a valid Kubernetes namespace name`, {
+      hint: 'use at most 63 lowercase letters, digits and "-", starting and ending with a letter or digit',
+    });
+  }
+}
+
+function checkTimeout(timeout: unknown, option: string): void {
+  if (typeof timeout !== 'number' || !Number.isFinite(timeout) || timeout <= 0) {
+    throw new ConfigError(`${option} ${String(timeout)} is not a timeout: give a positive number of milliseconds`, {
+      hint: 'e.g. timeout: 120_000 for two minutes',
+    });
   }
 }
 

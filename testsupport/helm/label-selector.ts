@@ -22,6 +22,19 @@ export class LabelSelector {
 
   static parse(selector: string | Readonly<Record<string, string>>): LabelSelector {
     if (typeof selector !== 'string') {
+      if (selector === null || typeof selector !== 'object' || Array.isArray(selector)) {
+        throw new LabelSelectorError(`label selector ${String(selector)} is neither a string nor an object of labels`, {
+          hint: 'pass "app=web,tier!=db" or { app: "web" }',
+        });
+      }
+      for (const [key, value] of Object.entries(selector)) {
+        if (typeof value !== 'string') {
+          throw new LabelSelectorError(
+            `label selector { ${key}: ${JSON.stringify(value)} }: the value of "${key}" is a ${typeof value}, and label values are strings`,
+            { hint: `write { ${key}: "${String(value)}" }` },
+          );
+        }
+      }
       const requirements = Object.entries(selector).map(
         ([key, value]): Requirement => ({ key, op: 'in', values: [value] }),
       );

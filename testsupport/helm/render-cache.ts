@@ -4,6 +4,7 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import { ConfigError } from '../errors.ts';
 import { writeAtomically } from './atomic-write.ts';
 import { cacheDir, ensurePrivateCacheDir } from './cache-dir.ts';
+import type { BrokenDocument, DuplicateKey } from './manifest-parser.ts';
 import { redactText } from './secret-redaction.ts';
 
 /** One render as it is cached: helm's output and the parsed documents. */
@@ -13,7 +14,10 @@ export interface CachedRender {
     readonly object: KubernetesObject;
     readonly template: string;
     readonly index: number;
+    readonly duplicateKeys?: readonly DuplicateKey[];
   }[];
+  /** Documents that are not valid YAML (absent: none). */
+  readonly broken?: readonly BrokenDocument[];
 }
 
 export type CacheHit = 'memory' | 'disk';

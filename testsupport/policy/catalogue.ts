@@ -7,6 +7,7 @@ import { securityChecks } from './checks/security-checks.ts';
 import { serviceChecks } from './checks/service-checks.ts';
 import { storageChecks } from './checks/storage-checks.ts';
 import { valuesChecks } from './checks/values-checks.ts';
+import { yamlChecks } from './checks/yaml-checks.ts';
 import type { PolicyCheck } from './policy-check.ts';
 
 /** Every check, in the order the reports list them. */
@@ -14,6 +15,7 @@ export const policyCatalogue: readonly PolicyCheck[] = Object.freeze([
   ...chartChecks,
   ...valuesChecks,
   ...metadataChecks,
+  ...yamlChecks,
   ...imageChecks,
   ...containerChecks,
   ...serviceChecks,

@@ -156,7 +156,8 @@ function dependenciesOf(chartYaml: Values | undefined): { name: string; alias?: 
 function parseMap(buffer: Buffer | undefined): { map: Values | undefined; error: string | undefined } {
   if (buffer === undefined) return { map: undefined, error: undefined };
   try {
-    const parsed = parseYaml(buffer.toString('utf8')) as unknown;
+    // as helm reads these files: YAML 1.1, a key written twice accepted (the last one wins)
+    const parsed = parseYaml(buffer.toString('utf8'), { version: '1.1', uniqueKeys: false, merge: true }) as unknown;
     if (parsed === null || parsed === undefined) return { map: {}, error: undefined };
     if (typeof parsed !== 'object' || Array.isArray(parsed)) return { map: undefined, error: 'it is not a YAML map' };
     return { map: parsed as Values, error: undefined };

@@ -1,3 +1,4 @@
+import type { BrokenDocument, DuplicateKey } from '../helm/manifest-parser.ts';
 import type { ChartSource } from './chart-source.ts';
 import type { ImageValueChange } from './image-values.ts';
 import { isMap, type JsonMap, mapAt, textAt } from './json-access.ts';
@@ -43,6 +44,10 @@ export interface PolicyContext {
   /** The well-formed objects of the default render (apiVersion, kind and a name). */
   readonly objects: readonly PolicyObject[];
   readonly imageRender: ImageRender;
+  /** Keys written twice in a document of the default render, with that document's kind and name ("" if none). */
+  readonly duplicateKeys: readonly { readonly kind: string; readonly name: string; readonly key: DuplicateKey }[];
+  /** Documents of the default render that are not valid YAML. */
+  readonly brokenDocuments: readonly BrokenDocument[];
   readonly lint: readonly PolicyLintMessage[];
 }
 

@@ -195,6 +195,19 @@ export async function runChartPolicy(plan: PolicyPlan): Promise<PolicyReport> {
     get objects() {
       return required(wellFormed, 'render');
     },
+    get duplicateKeys() {
+      const chart = required(defaultRender?.value, 'render');
+      return chart.documents.flatMap((doc) =>
+        (doc.duplicateKeys ?? []).map((key) => ({
+          kind: doc.object.kind ?? '',
+          name: doc.object.metadata?.name ?? '',
+          key,
+        })),
+      );
+    },
+    get brokenDocuments() {
+      return required(defaultRender?.value, 'render').brokenDocuments;
+    },
     get imageRender(): ImageRender {
       return { objects: required(imageObjects, 'imageRender'), changes: images.changes };
     },

@@ -11,6 +11,13 @@ export const manifestWellFormed: PolicyCheck = {
   section: 'Defining and building cloud native application suites > Metadata',
   needs: ['render'],
   run(context) {
+    // A document helm itself cannot read as YAML (HelmChart keeps it apart, with its template).
+    const broken = context.brokenDocuments.map((doc) => ({
+      object: { kind: doc.kind ?? '(not YAML)', name: doc.name ?? '(unknown)' },
+      template: doc.template,
+      message: `a rendered document is not valid YAML${doc.line === undefined ? '' : ` (line ${doc.line})`}: ${doc.message}`,
+      fix: `fix the YAML that ${doc.template} renders (\`helm template --debug\` prints it)`,
+    }));
     return context.documents
       .filter((object) => !isWellFormed(object))
       .map((object) => {
@@ -32,7 +39,8 @@ export const manifestWellFormed: PolicyCheck = {
           `a rendered document${where} has no ${missing.join(', ')}; keys: ${Object.keys(object.object).slice(0, 6).join(', ') || '(none)'}`,
           'make the template render a complete object (check indentation and `{{- if }}` blocks), or render nothing',
         );
-      });
+      })
+      .concat(broken);
   },
 };
 
