@@ -38,13 +38,21 @@ export {
   defaultLogFields,
   ElasticsearchLogs,
   type ElasticsearchLogsOptions,
+  type ElasticsearchMajor,
+  type ExpectLogOptions,
   type LogFields,
   LogLineNotFoundError,
   type LogQuery,
   type LogRecord,
   LogStoreError,
+  UnexpectedLogLineError,
   type WaitForLogOptions,
 } from './extras/elasticsearch-logs.ts';
+export {
+  ElasticsearchNodeError,
+  LocalElasticsearch,
+  type LocalElasticsearchOptions,
+} from './extras/elasticsearch-node.ts';
 export { formatSkaLogLine, parseSkaLogLine, type SkaLogRecord, skaLogFields } from './extras/ska-log-format.ts';
 export {
   ChartNotFoundError,
