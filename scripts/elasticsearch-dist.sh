@@ -107,9 +107,10 @@ done
 unzip -q -p "$out/modules/transport-netty4/transport-netty4-$ES_VERSION.jar" \
   META-INF/es-plugins/transport-netty4/plugin-descriptor.properties >"$out/modules/transport-netty4/plugin-descriptor.properties"
 
+# Fixed jar entry times: the same sources give the same bytes, so the image hash stays put.
 mkdir -p "$work/classes/launcher" "$work/classes/rest-root"
 javac --release 17 -nowarn -d "$work/classes/rest-root" -cp "$out/lib/*" "$def/rest-root/RestRootPlugin.java" >&2
-jar --create --file "$out/modules/rest-root/rest-root.jar" -C "$work/classes/rest-root" .
+jar --create --date 2026-01-01T00:00:00Z --file "$out/modules/rest-root/rest-root.jar" -C "$work/classes/rest-root" .
 cat >"$out/modules/rest-root/plugin-descriptor.properties" <<PROPS
 description=GET / and HEAD / (chart-testware; the distribution's rest-root module is not on Maven Central)
 version=$ES_VERSION
@@ -119,7 +120,7 @@ java.version=17
 elasticsearch.version=$ES_VERSION
 PROPS
 javac --release 17 -nowarn -d "$work/classes/launcher" -cp "$out/lib/*" "$def/launcher/Launcher.java" >&2
-jar --create --file "$out/launcher/launcher.jar" -C "$work/classes/launcher" .
+jar --create --date 2026-01-01T00:00:00Z --file "$out/launcher/launcher.jar" -C "$work/classes/launcher" .
 cp -r "$def/config" "$def/bin" "$out/"
 chmod -R a+rX,go-w "$out"
 touch "$out/.complete"
