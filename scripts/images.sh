@@ -55,8 +55,9 @@ esac
 # The elasticsearch image copies a node folder assembled from Maven Central jars (.cache/elasticsearch-dist):
 # assemble it first (cached; a no-op when current) whenever that image may be hashed or built.
 case "$cmd" in
-  build|ensure|list)
-    names=("${@:2}")
+  build|ensure)
+    names=()
+    for arg in "${@:2}"; do case "$arg" in -*) ;; *) names+=("$arg") ;; esac; done
     wants_es=1
     if [ "${#names[@]}" -gt 0 ]; then
       wants_es=""
