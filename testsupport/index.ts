@@ -18,6 +18,12 @@ export {
   NamespaceDeletionTimeoutError,
   releaseRunNamespaces,
 } from './cluster/job-namespace.ts';
+export {
+  type PodLogHit,
+  type PodLogMatchOptions,
+  PodLogNotFoundError,
+  UnexpectedPodLogError,
+} from './cluster/pod-log-assertions.ts';
 export { type SmokeReport, SmokeTestError, smokeCheck, smokeTest } from './cluster/smoke-test.ts';
 export {
   waitForClaim,
