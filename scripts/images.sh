@@ -52,4 +52,21 @@ case "$cmd" in
     ;;
 esac
 
+# The elasticsearch image copies a node folder assembled from Maven Central jars (.cache/elasticsearch-dist):
+# assemble it first (cached; a no-op when current) whenever that image may be hashed or built.
+case "$cmd" in
+  build|ensure)
+    names=()
+    for arg in "${@:2}"; do case "$arg" in -*) ;; *) names+=("$arg") ;; esac; done
+    wants_es=1
+    if [ "${#names[@]}" -gt 0 ]; then
+      wants_es=""
+      for n in "${names[@]}"; do [ "$n" = elasticsearch ] && wants_es=1; done
+    fi
+    if [ -n "$wants_es" ] && [ -f "$here/../images/elasticsearch/image.conf" ]; then
+      bash "$here/elasticsearch-dist.sh" >/dev/null
+    fi
+    ;;
+esac
+
 PYTHONDONTWRITEBYTECODE=1 exec "$python" "$here/images/cli.py" "$@"

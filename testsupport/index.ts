@@ -19,6 +19,12 @@ export {
   NamespaceDeletionTimeoutError,
   releaseRunNamespaces,
 } from './cluster/job-namespace.ts';
+export {
+  type PodLogHit,
+  type PodLogMatchOptions,
+  PodLogNotFoundError,
+  UnexpectedPodLogError,
+} from './cluster/pod-log-assertions.ts';
 export { type SmokeReport, SmokeTestError, smokeCheck, smokeTest } from './cluster/smoke-test.ts';
 export {
   waitForClaim,
@@ -44,13 +50,21 @@ export {
   defaultLogFields,
   ElasticsearchLogs,
   type ElasticsearchLogsOptions,
+  type ElasticsearchMajor,
+  type ExpectLogOptions,
   type LogFields,
   LogLineNotFoundError,
   type LogQuery,
   type LogRecord,
   LogStoreError,
+  UnexpectedLogLineError,
   type WaitForLogOptions,
 } from './extras/elasticsearch-logs.ts';
+export {
+  ElasticsearchNodeError,
+  LocalElasticsearch,
+  type LocalElasticsearchOptions,
+} from './extras/elasticsearch-node.ts';
 export { formatSkaLogLine, parseSkaLogLine, type SkaLogRecord, skaLogFields } from './extras/ska-log-format.ts';
 export {
   ChartFileError,

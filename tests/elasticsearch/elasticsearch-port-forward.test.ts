@@ -1,6 +1,6 @@
-// ElasticsearchLogs.viaPortForward on the local cluster. There is no Elasticsearch to forward to here, so the
-// target is an EchoServer's service: the request must travel through the forward and come back refused as
-// "not Elasticsearch", and close() must close the forward.
+// ElasticsearchLogs.viaPortForward on the local cluster, aimed at something that is not Elasticsearch (an
+// EchoServer's service): the request must travel through the forward and come back refused as "not
+// Elasticsearch", and close() must close the forward. The forward to a real node: logging-chart.test.ts.
 import { connect } from 'node:net';
 import { expect, test } from '@jest/globals';
 import { EchoServer } from '../../testsupport/extras/echo-server.ts';

@@ -33,8 +33,16 @@ mark('no_deploy').describe('local image definitions (images/*/image.conf + Conta
     await rm(scratch, { recursive: true, force: true });
   });
 
-  test('the five images exist, each Containerfile takes its base as a build ARG and has one FROM', async () => {
-    expect(await definitions()).toEqual(['echo-server', 'sshd', 'tango-cs', 'tangodb', 'tools']);
+  test('the seven images exist, each Containerfile takes its base as a build ARG and has one FROM', async () => {
+    expect(await definitions()).toEqual([
+      'echo-server',
+      'elasticsearch',
+      'log-shipper',
+      'sshd',
+      'tango-cs',
+      'tangodb',
+      'tools',
+    ]);
     for (const name of await definitions()) {
       const text = await readFile(path.join(root, 'images', name, 'Containerfile'), 'utf8');
       const lines = text.split('\n').filter((l) => /^[A-Z]+\s/.test(l));
@@ -49,7 +57,7 @@ mark('no_deploy').describe('local image definitions (images/*/image.conf + Conta
   test('`images.sh refs` names chart-testware.local/<name>:<TAG>, never latest, and covers the tango-base chart', async () => {
     const { stdout } = await execa('bash', [script, 'refs']);
     const refs = stdout.split('\n').filter(Boolean);
-    expect(refs).toHaveLength(5);
+    expect(refs).toHaveLength(7);
     for (const ref of refs) expect(ref).toMatch(/^chart-testware\.local\/[a-z-]+:(?!latest$)[\w.-]+$/);
     const values = parse(await readFile(path.join(root, 'charts', 'tango-base', 'values.yaml'), 'utf8')) as Record<
       string,
@@ -60,6 +68,18 @@ mark('no_deploy').describe('local image definitions (images/*/image.conf + Conta
       .map((i) => `${i.registry}/${i.image}:${i.tag}`);
     expect(chartRefs.length).toBeGreaterThanOrEqual(5);
     for (const ref of chartRefs) expect(refs).toContain(ref);
+  });
+
+  test('the logging chart deploys the elasticsearch and log-shipper tags by default', async () => {
+    const { stdout } = await execa('bash', [script, 'refs']);
+    const values = parse(await readFile(path.join(root, 'charts', 'logging', 'values.yaml'), 'utf8')) as Record<
+      string,
+      { image: { registry: string; image: string; tag: string } }
+    >;
+    for (const part of ['elasticsearch', 'shipper']) {
+      const image = values[part]?.image;
+      expect(stdout.split('\n')).toContain(`${image?.registry}/${image?.image}:${image?.tag}`);
+    }
   });
 
   test('the echo-server chart deploys the echo-server tag by default (its appVersion)', async () => {

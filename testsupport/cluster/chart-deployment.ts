@@ -25,6 +25,7 @@ import { waitUntil } from '../kube/wait-until.ts';
 import { collectDiagnostics, gatherDiagnostics, writeDiagnostics } from './diagnostics.ts';
 import { type DriftReport, liveDrift } from './drift.ts';
 import { jobNamespace } from './job-namespace.ts';
+import { eventuallyInPodLogs, neverInPodLogs, type PodLogHit, type PodLogMatchOptions } from './pod-log-assertions.ts';
 import { manifestObjects, readReleaseManifest } from './release-manifest.ts';
 import { waitForReady } from './wait-ready.ts';
 
@@ -414,6 +415,19 @@ export class ChartDeployment {
   /** A container's log (`previous: true`: of its last crashed instance). */
   async logs(pod: string, options: Omit<LogsOptions, 'options'> = {}): Promise<string> {
     return podLogs(this.namespace, await this.#podName(pod), { ...options, options: this.options });
+  }
+
+  /**
+   * Waits until a log line of the release's containers (a restarted one's previous instance too) contains `pattern`
+   * (substring or RegExp) since the test started; returns the matching lines (pod-log-assertions.ts).
+   */
+  logsEventuallyContain(pattern: string | RegExp, options: PodLogMatchOptions = {}): Promise<PodLogHit[]> {
+    return eventuallyInPodLogs(this, pattern, options);
+  }
+
+  /** Fails if, watching for `options.timeout` ms (default 5 s), a log line of the release's containers matches. */
+  logsNeverContain(pattern: string | RegExp, options: PodLogMatchOptions = {}): Promise<void> {
+    return neverInPodLogs(this, pattern, options);
   }
 
   /** Events of the release namespace, oldest first (narrow them with kind/name/type/reason). */

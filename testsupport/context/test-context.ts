@@ -9,6 +9,8 @@ export interface TestInfo {
   readonly markers: readonly string[];
   /** Where diagnostics for this test go: <reportsDir>/artifacts/<sanitised file and test name>. */
   readonly artifactsDir: string;
+  /** Epoch milliseconds when the test started (the default start of its pod-log time window). */
+  readonly startedAt?: number;
 }
 
 /** Called by the environment when a test has failed, before the next test starts. */

@@ -1,13 +1,18 @@
-import { Client, type ClientOptions, type estypes } from '@elastic/elasticsearch';
-import { ChartTestwareError } from '../errors.ts';
+import { Client, type ClientOptions, type estypes, type TransportRequestOptions } from '@elastic/elasticsearch';
+import { ChartTestwareError, ConfigError } from '../errors.ts';
 import { type ForwardedPort, portForward } from '../kube/port-forward.ts';
-import { waitUntil } from '../kube/wait-until.ts';
+import { giveUp, waitUntil } from '../kube/wait-until.ts';
 import { type SkaSeverity, skaLogFields } from './ska-log-format.ts';
 
 /** The log line was not in the store by the deadline (the message says the query and what came closest). */
 export class LogLineNotFoundError extends ChartTestwareError {}
 /** The log store could not be queried (unreachable, auth refused, bad index pattern). */
 export class LogStoreError extends ChartTestwareError {}
+/** expectNoLine: a record that should not be there was found (the message shows it). */
+export class UnexpectedLogLineError extends ChartTestwareError {}
+
+/** Server major versions whose REST compatibility headers the helper knows. */
+export type ElasticsearchMajor = 7 | 8 | 9;
 
 /** Where the log documents keep each thing. Defaults: fluentd/fluent-bit Kubernetes metadata + the SKA fields. */
 export interface LogFields {
@@ -43,6 +48,12 @@ export interface ElasticsearchLogsOptions {
   readonly fields?: Partial<LogFields>;
   /** More client options (TLS, a test Connection class...). */
   readonly clientOptions?: Omit<ClientOptions, 'node' | 'auth'>;
+  /**
+   * The server's major version, which sets the REST compatibility headers every call sends. Default: asked once with
+   * `GET /` ($CHART_TESTWARE_ELASTICSEARCH_VERSION, e.g. `8`, also sets it). The 9.x client's own headers
+   * (`compatible-with=9`) make a 7.x or 8.x server refuse every call with a body.
+   */
+  readonly serverMajor?: ElasticsearchMajor;
 }
 
 export interface LogQuery {
@@ -71,6 +82,14 @@ export interface LogRecord {
   readonly source: Readonly<Record<string, unknown>>;
 }
 
+/** How long expectLine/expectNoLine watch, and how often they ask. */
+export interface ExpectLogOptions {
+  /** Milliseconds. */
+  readonly within: number;
+  readonly interval?: number;
+  readonly signal?: AbortSignal;
+}
+
 export interface WaitForLogOptions {
   readonly timeout?: number;
   readonly interval?: number;
@@ -91,11 +110,14 @@ export class ElasticsearchLogs implements AsyncDisposable {
   readonly fields: LogFields;
   readonly node: string;
   #forward: ForwardedPort | undefined;
+  #major: Promise<ElasticsearchMajor> | undefined;
 
   constructor(options: ElasticsearchLogsOptions = {}) {
     this.node = options.node ?? process.env.CHART_TESTWARE_ELASTICSEARCH_URL ?? 'http://127.0.0.1:9200';
     this.index = options.index ?? process.env.CHART_TESTWARE_ELASTICSEARCH_INDEX ?? 'logstash-*';
     this.fields = { ...defaultLogFields, ...options.fields };
+    const major = options.serverMajor ?? majorFromEnv();
+    if (major !== undefined) this.#major = Promise.resolve(checkMajor(major, 'the serverMajor option', ConfigError));
     this.client = new Client({
       ...options.clientOptions,
       node: this.node,
@@ -153,24 +175,58 @@ export class ElasticsearchLogs implements AsyncDisposable {
     };
   }
 
+  /** The server's major version (the serverMajor option, else `GET /`, asked once). */
+  serverMajor(): Promise<ElasticsearchMajor> {
+    this.#major ??= this.client.info().then(
+      (info) =>
+        checkMajor(
+          Number.parseInt(info.version.number, 10),
+          `GET / of ${redactUrl(this.node)} (version ${info.version.number})`,
+        ),
+      (error: unknown) => {
+        this.#major = undefined;
+        throw new LogStoreError(
+          `Elasticsearch GET / at ${redactUrl(this.node)} (asked for the server version) failed: ${statusText(error)}${(error as Error).message}`,
+          {
+            hint: 'check the URL (or the port-forward) and that Elasticsearch is up; or set the serverMajor option',
+            cause: error,
+          },
+        );
+      },
+    );
+    return this.#major;
+  }
+
+  /**
+   * The headers that make the 9.x client speak the server's REST API version: `compatible-with=<major>` for 8 and 9,
+   * plain JSON for 7 (7.x before 7.11 refuses the versioned media types).
+   */
+  async requestOptions(): Promise<TransportRequestOptions> {
+    const major = await this.serverMajor();
+    const type = major === 7 ? 'application/json' : `application/vnd.elasticsearch+json; compatible-with=${major}`;
+    return { headers: { accept: type, 'content-type': type } };
+  }
+
   /** The matching records, oldest first. */
   async search(query: LogQuery): Promise<LogRecord[]> {
+    const request = {
+      index: this.index,
+      query: this.buildQuery(query),
+      size: query.limit ?? 100,
+      sort: [{ [this.fields.timestamp]: { order: 'asc' as const, unmapped_type: 'date' as const } }],
+    };
+    const options = await this.requestOptions();
     const response = await this.#call('search', query, () =>
-      this.client.search<Record<string, unknown>>({
-        index: this.index,
-        query: this.buildQuery(query),
-        size: query.limit ?? 100,
-        sort: [{ [this.fields.timestamp]: { order: 'asc', unmapped_type: 'date' } }],
-      }),
+      this.client.search<Record<string, unknown>>(request, options),
     );
     return response.hits.hits.map((hit) => this.#record(hit._source ?? {}));
   }
 
   /** How many records match. */
   async count(query: LogQuery): Promise<number> {
-    const response = await this.#call('count', query, () =>
-      this.client.count({ index: this.index, query: this.buildQuery(query) }),
-    );
+    const request = { index: this.index, query: this.buildQuery(query) };
+    const options = await this.requestOptions();
+    const response = await this.#call('count', query, () => this.client.count(request, options));
     return response.count;
   }
 
@@ -185,7 +241,13 @@ export class ElasticsearchLogs implements AsyncDisposable {
     try {
       return await waitUntil(
         async () => {
-          last = await this.search({ ...query, limit: Math.max(query.limit ?? 100, wanted) });
+          try {
+            last = await this.search({ ...query, limit: Math.max(query.limit ?? 100, wanted) });
+          } catch (error) {
+            // A refused request (bad headers, auth, query) will not get better: stop. Unreachable, 5xx, 429: retry.
+            if (isPermanent(error)) giveUp(error as Error);
+            throw error;
+          }
           return last.length >= wanted ? last : undefined;
         },
         {
@@ -199,7 +261,7 @@ export class ElasticsearchLogs implements AsyncDisposable {
       if (error instanceof LogStoreError || options.signal?.aborted) throw error;
       const nearMisses = await this.#nearMisses(query).catch(() => []);
       throw new LogLineNotFoundError(
-        `${wanted === 1 ? 'no log record' : `${last.length} of ${wanted} log records`} with the phrase ${JSON.stringify(query.phrase)} ${this.#scope(query)} within ${timeout} ms${
+        `${wanted === 1 ? 'no log record' : `${last.length} of ${wanted} log records`} with the phrase ${JSON.stringify(query.phrase)} ${this.#scope(query)} at ${redactUrl(this.node)} within ${timeout} ms${
           nearMisses.length
             ? `; records with some of its words:\n${nearMisses.map((r) => `    ${r.timestamp ?? '?'} ${r.pod ?? '?'}: ${r.message ?? ''}`).join('\n')}`
             : ''
@@ -209,6 +271,33 @@ export class ElasticsearchLogs implements AsyncDisposable {
           cause: error,
         },
       );
+    }
+  }
+
+  /** The record appears within `options.within` ms (returned), else LogLineNotFoundError. */
+  expectLine(query: LogQuery, options: ExpectLogOptions): Promise<LogRecord[]> {
+    return this.waitForLine(query, { timeout: options.within, interval: options.interval, signal: options.signal });
+  }
+
+  /**
+   * No record matches during the whole of `options.within` ms (asked every `interval`, and once more at the end),
+   * else UnexpectedLogLineError with the first records found. Give the shipper's delay room: `within` should be
+   * longer than a line takes to become searchable.
+   */
+  async expectNoLine(query: LogQuery, options: ExpectLogOptions): Promise<void> {
+    const deadline = Date.now() + options.within;
+    const interval = options.interval ?? 1_000;
+    for (;;) {
+      options.signal?.throwIfAborted();
+      const found = await this.search({ ...query, limit: 5 });
+      if (found.length > 0) {
+        throw new UnexpectedLogLineError(
+          `log records with the phrase ${JSON.stringify(query.phrase)} ${this.#scope(query)} at ${redactUrl(this.node)} were found, though none should appear within ${options.within} ms:\n${found.map((r) => `    ${r.timestamp ?? '?'} ${r.namespace ?? '?'}/${r.pod ?? '?'}: ${r.message ?? ''}`).join('\n')}\n  query: ${JSON.stringify(this.buildQuery(query))}`,
+        );
+      }
+      const left = deadline - Date.now();
+      if (left <= 0) return;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(interval, left)));
     }
   }
 
@@ -224,11 +313,10 @@ export class ElasticsearchLogs implements AsyncDisposable {
   async #nearMisses(query: LogQuery): Promise<LogRecord[]> {
     const { bool } = this.buildQuery(query);
     const should = this.fields.message.map((field) => ({ match: { [field]: query.phrase } }));
-    const response = await this.client.search<Record<string, unknown>>({
-      index: this.index,
-      query: { bool: { ...bool, should, minimum_should_match: 1 } },
-      size: 5,
-    });
+    const response = await this.client.search<Record<string, unknown>>(
+      { index: this.index, query: { bool: { ...bool, should, minimum_should_match: 1 } }, size: 5 },
+      await this.requestOptions(),
+    );
     return response.hits.hits.map((hit) => this.#record(hit._source ?? {}));
   }
 
@@ -251,12 +339,14 @@ export class ElasticsearchLogs implements AsyncDisposable {
     } catch (error) {
       const status = (error as { meta?: { statusCode?: number } }).meta?.statusCode;
       throw new LogStoreError(
-        `Elasticsearch ${what} for ${JSON.stringify(query.phrase)} ${this.#scope(query)} at ${redactUrl(this.node)} failed: ${status ? `HTTP ${status}: ` : ''}${(error as Error).message}`,
+        `Elasticsearch ${what} for ${JSON.stringify(query.phrase)} ${this.#scope(query)} at ${redactUrl(this.node)} failed: ${statusText(error)}${(error as Error).message}\n  query: ${JSON.stringify(this.buildQuery(query))}`,
         {
           hint:
             status === 401 || status === 403
               ? 'check the auth option (username/password or apiKey)'
-              : 'check the URL (or the port-forward), that Elasticsearch is up, and the index pattern',
+              : /Accept version|media_type_header/.test((error as Error).message)
+                ? 'the server refused the REST compatibility headers: set the serverMajor option to its major version'
+                : 'check the URL (or the port-forward), that Elasticsearch is up, and the index pattern',
           cause: error,
         },
       );
@@ -297,6 +387,36 @@ function isoTime(value: Date | string | number): string {
   const date = value instanceof Date ? value : new Date(value);
   if (Number.isNaN(date.getTime())) throw new TypeError(`${String(value)} is not a time`);
   return date.toISOString();
+}
+
+function isPermanent(error: unknown): boolean {
+  if (!(error instanceof LogStoreError)) return false;
+  const status = (error.cause as { meta?: { statusCode?: number } } | undefined)?.meta?.statusCode;
+  return status !== undefined && status >= 400 && status < 500 && ![404, 408, 429].includes(status);
+}
+
+function statusText(error: unknown): string {
+  const status = (error as { meta?: { statusCode?: number } }).meta?.statusCode;
+  return status ? `HTTP ${status}: ` : '';
+}
+
+function checkMajor(major: number, source: string, Failure = LogStoreError): ElasticsearchMajor {
+  if (major === 7 || major === 8 || major === 9) return major;
+  throw new Failure(`Elasticsearch major version ${major} from ${source} is not one of 7, 8, 9`, {
+    hint: 'ElasticsearchLogs knows the REST compatibility headers of 7.x, 8.x and 9.x servers',
+  });
+}
+
+function majorFromEnv(): ElasticsearchMajor | undefined {
+  const value = process.env.CHART_TESTWARE_ELASTICSEARCH_VERSION?.trim();
+  if (!value) return undefined;
+  const major = Number.parseInt(value, 10);
+  if (!/^\d+(\.|$)/.test(value)) {
+    throw new ConfigError(
+      `CHART_TESTWARE_ELASTICSEARCH_VERSION=${JSON.stringify(value)} is not a version (expected e.g. 8 or 8.19.21)`,
+    );
+  }
+  return checkMajor(major, 'CHART_TESTWARE_ELASTICSEARCH_VERSION', ConfigError);
 }
 
 function redactUrl(url: string): string {

@@ -55,7 +55,7 @@ export default class MarkerEnvironment extends TestEnvironment {
         await this.select(state.rootDescribeBlock);
         break;
       case 'test_start':
-        this.slot.currentTest = this.infoOf(event.test);
+        this.slot.currentTest = { ...this.infoOf(event.test), startedAt: Date.now() };
         break;
       case 'test_done':
         redactTestErrors(event.test, this.global);
