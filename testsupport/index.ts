@@ -119,3 +119,5 @@ export type { ProcessFilter, ProcessInfo } from './probes/process-info.ts';
 export type { SocketState } from './probes/socket-state.ts';
 export type { SshOptions } from './probes/ssh-backend.ts';
 export type { GroupState, UserState } from './probes/user-state.ts';
+// the run report: label phases of a test on its timeline
+export { step } from './report/recorder.ts';

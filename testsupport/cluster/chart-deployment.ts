@@ -20,6 +20,8 @@ import { type LogsOptions, podLogs } from '../kube/pod-logs.ts';
 import type { ProgressSink } from '../kube/progress.ts';
 import type { WaitForResult } from '../kube/wait-for.ts';
 import { waitUntil } from '../kube/wait-until.ts';
+import { saveFailureDiagnostics } from '../report/failure-diagnostics.ts';
+import { recordDeployment } from '../report/inventory.ts';
 import { collectDiagnostics, gatherDiagnostics, writeDiagnostics } from './diagnostics.ts';
 import { jobNamespace } from './job-namespace.ts';
 import { manifestObjects, readReleaseManifest } from './release-manifest.ts';
@@ -151,14 +153,13 @@ export class ChartDeployment {
       try {
         await deployment.waitReady({ timeout: deploy.timeout, signal: deploy.signal });
       } catch (error) {
-        const test = currentTest();
-        if (test) {
-          deployment.#diagnosticsSaved = true;
-          await deployment.collectDiagnostics(test.artifactsDir).catch(() => {});
-        }
+        // in a test, a beforeAll/afterAll or a fixture: under its artifacts folder, linked from each failed test
+        deployment.#diagnosticsSaved = true;
+        await saveFailureDiagnostics(error, (dir) => deployment.collectDiagnostics(dir));
         await deployment.uninstall({ wait: false }).catch(() => {});
         throw error;
       }
+      await recordDeployment(deployment, deploy);
     }
     return deployment;
   }

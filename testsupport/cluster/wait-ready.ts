@@ -1,5 +1,6 @@
 import type { ObjectRef } from '../kube/object-ref.ts';
 import { type WaitForOptions, type WaitForResult, waitFor } from '../kube/wait-for.ts';
+import { recordingTransitions } from '../report/readiness-transitions.ts';
 import { readinessCondition, readinessRelatedKinds } from './readiness.ts';
 
 /**
@@ -7,7 +8,7 @@ import { readinessCondition, readinessRelatedKinds } from './readiness.ts';
  * ChartNotReadyError when one can never become ready.
  */
 export function waitForReady(objects: readonly ObjectRef[], options: WaitForOptions = {}): Promise<WaitForResult> {
-  return waitFor(objects, readinessCondition(), {
+  return waitFor(objects, recordingTransitions(readinessCondition(), options.label), {
     ...options,
     related: [...readinessRelatedKinds, ...(options.related ?? [])],
   });

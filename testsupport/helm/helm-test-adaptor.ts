@@ -7,6 +7,7 @@ import { execa } from 'execa';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { defaults } from '../config/defaults.ts';
 import { loadOptions } from '../config/options.ts';
+import { recordHelm } from '../report/helm-events.ts';
 import { type HelmBinary, resolveHelmBinary } from './helm-binary.ts';
 import { HelmCommandError, HelmTimeoutError } from './helm-command-error.ts';
 import { SecretRedactor } from './secret-redaction.ts';
@@ -419,6 +420,11 @@ export class HelmTestAdaptor {
         stdin: 'ignore',
       });
       const durationMs = performance.now() - started;
+      recordHelm(redactor.argv(argv), {
+        durationMs,
+        failed: result.failed,
+        stderr: redactor.text(result.stderr ?? ''),
+      });
       if (!result.failed) return { stdout: result.stdout, stderr: result.stderr, durationMs };
       const failure = {
         command: [this.binary.path, ...redactor.argv(argv)],

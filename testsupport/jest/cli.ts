@@ -6,6 +6,7 @@ import path from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { optionsEnvVar, type RunOptions, resolveOptions } from '../config/options.ts';
 import { ChartTestwareError } from '../errors.ts';
+import { finishRunReport, startRunReport } from '../report/write-run-report.ts';
 import { readJestResults } from './jest-results.ts';
 import { junitReport } from './junit-report.ts';
 import { localClusterKubeconfig } from './local-cluster.ts';
@@ -30,6 +31,7 @@ async function main(argv: readonly string[]): Promise<number> {
     }
     options = resolveOptions(args.flags);
     selection = markerSelection(options);
+    startRunReport(options.reportsDir);
   } catch (error) {
     return reportUsageError(error);
   }
@@ -76,6 +78,7 @@ async function main(argv: readonly string[]): Promise<number> {
   const jestResults = readJestResults(jestResultsFile);
   const summary = summarizeRun(records, jestResults);
   if (jestResults) writeJunit(options, jestResults, records);
+  finishRunReport({ ...options, rootDir: projectRoot, records, jest: jestResults, interrupted: interrupted.value });
 
   const failed = interrupted.value || runFailed(summary) || (jestResults === undefined && jestExit !== 0);
   if (existsSync(clusterUsedMarker(options))) await releaseNamespaces(options, failed);

@@ -1,10 +1,11 @@
-import { createHash } from 'node:crypto';
 import { appendFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { EnvironmentContext, JestEnvironmentConfig } from '@jest/environment';
 import type { Circus } from '@jest/types';
 import { TestEnvironment } from 'jest-environment-node';
 import { loadOptions, type RunOptions } from '../config/options.ts';
+import { safeName } from '../report/safe-name.ts';
+import { hookScopeStarted, scopeEnded, testFailed } from '../report/scope-events.ts';
 import { type MarkerSelection, markerSelection } from './marker-selection.ts';
 import { clusterUsedMarker, runStateDir, type TestRecord } from './run-state.ts';
 import { type TestContextSlot, type TestInfo, testContextSlot } from './test-context.ts';
@@ -57,6 +58,14 @@ export default class MarkerEnvironment extends TestEnvironment {
         break;
       case 'test_done':
         await this.finish(event.test);
+        break;
+      case 'hook_start':
+        this.slot.currentHook = hookScopeStarted(event.hook, this.testPath, this.options.reportsDir);
+        break;
+      case 'hook_success':
+      case 'hook_failure':
+        if (this.slot.currentHook) await scopeEnded(this.slot.currentHook, this.options, event);
+        this.slot.currentHook = undefined;
         break;
       case 'test_skip':
       case 'test_todo':
@@ -124,11 +133,13 @@ export default class MarkerEnvironment extends TestEnvironment {
   private async finish(test: Entry): Promise<void> {
     const info = this.slot.currentTest ?? this.infoOf(test);
     this.slot.currentTest = undefined;
+    await scopeEnded(info, this.options);
     if (test.errors.length === 0) {
       this.record(test, 'passed');
       return;
     }
     const errors = test.errors.map((error) => String(Array.isArray(error) ? error[0] : error));
+    const savedByHook = testFailed(info, test.errors);
     for (const hook of [...this.slot.failureHooks]) {
       try {
         await hook(info, errors);
@@ -136,7 +147,7 @@ export default class MarkerEnvironment extends TestEnvironment {
         console.error(`chart-testware: collecting diagnostics for "${info.fullName}" failed: ${String(error)}`);
       }
     }
-    this.record(test, 'failed', existsSync(info.artifactsDir) ? info.artifactsDir : undefined);
+    this.record(test, 'failed', existsSync(info.artifactsDir) ? info.artifactsDir : savedByHook);
   }
 
   private infoOf(test: Entry): TestInfo {
@@ -147,6 +158,7 @@ export default class MarkerEnvironment extends TestEnvironment {
       fullName,
       markers: this.effectiveMarkers(test),
       artifactsDir: path.join(this.options.reportsDir, 'artifacts', safeName(relativePath), safeName(fullName)),
+      eventsFile: path.join(this.options.reportsDir, 'events', safeName(relativePath), `${safeName(fullName)}.jsonl`),
     };
   }
 
@@ -166,10 +178,4 @@ function testNameOf(test: Entry): string {
   const titles: string[] = [];
   for (let node: Block | Entry | undefined = test; node?.parent; node = node.parent) titles.unshift(node.name);
   return titles.join(' ');
-}
-
-function safeName(text: string): string {
-  const cleaned = text.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^_+|_+$/g, '');
-  if (cleaned.length <= 80) return cleaned || 'unnamed';
-  return `${cleaned.slice(0, 70)}-${createHash('sha256').update(text).digest('hex').slice(0, 8)}`;
 }
