@@ -145,6 +145,7 @@ export class ChartDeployment {
       });
     } catch (error) {
       deployment.#failureHook[Symbol.dispose]();
+      await saveFailureDiagnostics(error, (dir) => deployment.collectDiagnostics(dir));
       // a failed install may still have created objects and a release record
       await helm.uninstall(deployment.releaseName, { wait: false, ignoreNotFound: true }).catch(() => {});
       throw error;

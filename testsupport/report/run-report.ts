@@ -190,3 +190,21 @@ function filesUnder(dir: string): string[] {
     return statSync(file).isDirectory() ? filesUnder(file) : [file];
   });
 }
+
+/** The report with its history columns taken from `history` (what `npm run report` re-renders with). */
+export function withHistory(report: RunReport, history: RunHistory, historyLength: number): RunReport {
+  return {
+    ...report,
+    historyLength,
+    tests: report.tests.map((test) => {
+      const outcomes = outcomesOf(history, historyKey(test.file, test.name), historyLength);
+      const quarantined = test.markers.includes('quarantine');
+      return {
+        ...test,
+        history: outcomes,
+        readyToLeaveQuarantine: quarantined && readyToLeaveQuarantine(outcomes, historyLength),
+        flaky: !quarantined && flips(outcomes),
+      };
+    }),
+  };
+}
