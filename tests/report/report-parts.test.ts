@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { expect, test } from '@jest/globals';
 import { currentTest, mark, step } from '../../testsupport/index.ts';
+import { everyFewSeconds, shortProgress } from '../../testsupport/kube/progress.ts';
 import {
   appendRun,
   flips,
@@ -97,5 +98,35 @@ mark('no_deploy').describe('run report parts', () => {
     expect(html).not.toContain(evil);
     expect(html.match(/<script/g)).toHaveLength(2);
     expect(html).not.toMatch(/(src|href)=["']?https?:/);
+  });
+
+  test('a wait prints one short line per release and change, not the whole list every few seconds', async () => {
+    const long =
+      'waiting for release tango-base-1a2b in ci-h: 6/10 ready; not ready: StatefulSet ci-h/databaseds ' +
+      '(init register-device running; pod databaseds-0: PodInitializing); Deployment ci-h/tangotest (0/1 available); ' +
+      'Service ci-h/db (no ready endpoint)';
+    expect(shortProgress(long)).toBe(
+      'tango-base-1a2b: 6/10 ready, waiting on StatefulSet databaseds (init register-device running; pod databaseds-0: PodInitializing) +2 more',
+    );
+    expect(shortProgress(`not a wait line ${'x'.repeat(300)}\nsecond line`)).toHaveLength(160);
+
+    const printed: string[] = [];
+    let state = long;
+    let calls = 0;
+    const progress = everyFewSeconds(
+      (line) => printed.push(line),
+      5,
+      () => {
+        calls++;
+        if (calls === 6) state = long.replace('6/10', '7/10');
+        return state;
+      },
+    );
+    while (calls < 12) await new Promise((resolve) => setTimeout(resolve, 5));
+    progress[Symbol.dispose]();
+    expect(printed.map((line) => line.replace(/ \(\d+s\)$/, '').slice(0, 21))).toEqual([
+      'tango-base-1a2b: 6/10',
+      'tango-base-1a2b: 7/10',
+    ]);
   });
 });
