@@ -123,6 +123,11 @@ mark('chart_deploy').describe('the run report of a real run', () => {
     expect(release?.valuesDigest).toMatch(/^sha256:[0-9a-f]{64}$/);
     expect(release?.images.length).toBeGreaterThan(0);
     for (const image of release?.images ?? []) expect(image.imageID).toMatch(/sha256:[0-9a-f]{64}/);
+    // and in JUnit, as properties of the test that installed it
+    const junit = readFileSync(path.join(first, 'junit.xml'), 'utf8');
+    const testcase = /<testcase [^>]*name="slow-ready answers"[^>]*>(.*?)<\/testcase>/s.exec(junit)?.[1] ?? '';
+    expect(testcase).toContain(`<property name="release" value="${release?.namespace}/${release?.release} `);
+    expect(testcase).toMatch(/<property name="image" value="[^"]+@[^"]*sha256:[0-9a-f]{64}"\/>/);
   });
 
   test('no secret from the values reaches any file of the reports folder or the history', () => {

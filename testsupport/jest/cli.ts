@@ -6,6 +6,7 @@ import path from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { optionsEnvVar, type RunOptions, resolveOptions } from '../config/options.ts';
 import { ChartTestwareError } from '../errors.ts';
+import { inventoryProperties } from '../report/junit-properties.ts';
 import { finishRunReport, startRunReport } from '../report/write-run-report.ts';
 import { readJestResults } from './jest-results.ts';
 import { junitReport } from './junit-report.ts';
@@ -138,7 +139,8 @@ function writeJunit(
   records: Parameters<typeof junitReport>[1],
 ): void {
   mkdirSync(options.reportsDir, { recursive: true });
-  writeFileSync(path.join(options.reportsDir, 'junit.xml'), junitReport(jestResults, records, projectRoot));
+  const inventory = inventoryProperties(options.reportsDir);
+  writeFileSync(path.join(options.reportsDir, 'junit.xml'), junitReport(jestResults, records, projectRoot, inventory));
 }
 
 function printSummary(summary: RunSummary, selection: string): void {

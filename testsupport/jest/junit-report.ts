@@ -1,4 +1,5 @@
 import path from 'node:path';
+import type { PropertiesOf } from '../report/junit-properties.ts';
 import type { JestResults } from './jest-results.ts';
 import { type TestRecord, testKey } from './run-state.ts';
 
@@ -6,7 +7,12 @@ import { type TestRecord, testKey } from './run-state.ts';
  * JUnit XML as GitLab renders it: one testsuite per file, markers as testcase properties, quarantined failures
  * marked as such, and diagnostics directories as [[ATTACHMENT|...]] lines.
  */
-export function junitReport(jest: JestResults, records: ReadonlyMap<string, TestRecord>, rootDir: string): string {
+export function junitReport(
+  jest: JestResults,
+  records: ReadonlyMap<string, TestRecord>,
+  rootDir: string,
+  extraProperties: PropertiesOf = () => [],
+): string {
   const suites: string[] = [];
   let total = 0;
   let failures = 0;
@@ -22,6 +28,8 @@ export function junitReport(jest: JestResults, records: ReadonlyMap<string, Test
       const quarantined = markers.includes('quarantine');
       const properties = markers.map((marker) => `<property name="marker" value="${xml(marker)}"/>`);
       if (quarantined) properties.push('<property name="quarantine" value="true"/>');
+      for (const [name, value] of extraProperties(file.name, result.fullName))
+        properties.push(`<property name="${xml(name)}" value="${xml(value)}"/>`);
       const body: string[] = [];
       if (properties.length > 0) body.push(`<properties>${properties.join('')}</properties>`);
       if (result.status === 'failed') {
