@@ -36,6 +36,7 @@ export function renderHtmlReport(report: RunReport): string {
 </nav>
 <main>
 <table id="tests"><thead><tr><th>status</th><th>test</th><th>file</th><th>markers</th><th class="num">duration</th><th>history</th></tr></thead><tbody></tbody></table>
+<section id="suite-errors"></section>
 <section id="quarantine"></section>
 <section id="inventory"></section>
 </main>
@@ -216,6 +217,10 @@ const script = `
     var t = tests[Number(row.getAttribute('data-i'))];
     row.insertAdjacentHTML('afterend', '<tr class="detail"><td colspan="6">' + detail(t) + '</td></tr>');
   });
+
+  if (report.suiteErrors.length) document.getElementById('suite-errors').innerHTML = '<h2>Files that failed outside their tests</h2>' +
+    report.suiteErrors.map(function (e) { return '<p><code>' + esc(e.file) + '</code>' + (e.artifacts ? ' · diagnostics: <a href="' + esc(e.artifacts) + '/">' + esc(e.artifacts) + '/</a>' : '') +
+      '</p><pre class="failure">' + esc(e.message) + '</pre>'; }).join('');
 
   var q = tests.filter(function (t) { return t.markers.indexOf('quarantine') >= 0 && t.status !== 'deselected'; });
   var flaky = tests.filter(function (t) { return t.flaky; });

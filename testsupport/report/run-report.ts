@@ -6,6 +6,7 @@ import { type TestRecord, testKey } from '../jest/run-state.ts';
 import { type EventsOfScope, readEventsFiles } from './events-files.ts';
 import { flips, type Outcome, outcomesOf, type RunHistory, readyToLeaveQuarantine } from './history.ts';
 import type { DeploymentRecord, RunEvent } from './run-event.ts';
+import { safeName } from './safe-name.ts';
 
 export type ReportStatus = 'passed' | 'failed' | 'quarantined' | 'skipped' | 'deselected';
 
@@ -38,7 +39,8 @@ export interface RunReport {
   readonly counts: Readonly<Record<ReportStatus, number>>;
   readonly versions: { readonly kubernetes?: string; readonly helm?: string; readonly cluster?: string };
   readonly inventory: readonly DeploymentRecord[];
-  readonly suiteErrors: readonly { readonly file: string; readonly message: string }[];
+  /** Files that failed outside their tests (an afterAll, a load error), with the hooks' diagnostics if any. */
+  readonly suiteErrors: readonly { readonly file: string; readonly message: string; readonly artifacts?: string }[];
   readonly historyLength: number;
   readonly tests: readonly ReportTest[];
 }
@@ -75,7 +77,7 @@ export function buildRunReport(input: RunReportInput, history: RunHistory, histo
   const results = new Map<string, { duration: number; failure: string }>();
   let started = Number.POSITIVE_INFINITY;
   let ended = 0;
-  const suiteErrors: { file: string; message: string }[] = [];
+  const suiteErrors: { file: string; message: string; artifacts?: string }[] = [];
   for (const file of input.jest?.testResults ?? []) {
     started = Math.min(started, file.startTime);
     ended = Math.max(ended, file.endTime);
@@ -86,7 +88,14 @@ export function buildRunReport(input: RunReportInput, history: RunHistory, histo
       });
     }
     if (file.status === 'failed' && !file.assertionResults.some((result) => result.status === 'failed')) {
-      suiteErrors.push({ file: path.relative(input.rootDir, file.name), message: clean(file.message) });
+      const relative = path.relative(input.rootDir, file.name);
+      const hooks = path.join(input.reportsDir, 'artifacts', safeName(relative));
+      const afterAll = existsSync(hooks) ? readdirSync(hooks).find((name) => name.startsWith('afterAll')) : undefined;
+      suiteErrors.push({
+        file: relative,
+        message: clean(file.message),
+        ...(afterAll ? { artifacts: path.relative(input.reportsDir, path.join(hooks, afterAll)) } : {}),
+      });
     }
   }
   const scopes = readEventsFiles(input.reportsDir);
