@@ -9,7 +9,7 @@ import type { RunEvent } from '../testsupport/report/run-event.ts';
 import type { ReportTest, RunReport } from '../testsupport/report/run-report.ts';
 import { writeReportFiles } from '../testsupport/report/write-run-report.ts';
 
-const count = 600;
+const count = Number(process.env.BENCH_TESTS ?? 600);
 const start = Date.parse('2026-01-01T00:00:00Z');
 const tests: ReportTest[] = Array.from({ length: count }, (_, i) => {
   const status = i % 30 === 0 ? 'failed' : i % 60 === 1 ? 'quarantined' : 'passed';
@@ -73,4 +73,5 @@ const openMs = await browser.evaluate<number>(`(() => { const t = performance.no
 console.log(`tests ${rows}, index.html ${(statSync(html).size / 1024 / 1024).toFixed(1)} MiB`);
 console.log(`render ${renderMs.toFixed(0)} ms, page load ${loadMs.toFixed(0)} ms`);
 console.log(`filter to failed+quarantined ${filterMs.toFixed(1)} ms, open a timeline ${openMs.toFixed(1)} ms`);
-rmSync(dir, { recursive: true, force: true });
+if (!process.env.BENCH_KEEP) rmSync(dir, { recursive: true, force: true });
+else console.log(html);
