@@ -67,3 +67,11 @@ export function step<T>(label: string, fn?: () => Promise<T>): undefined | Promi
     },
   );
 }
+
+/** A check or connection on the timeline: a bar from `since` to now (EchoServer lines, port-forwards, smoke checks). */
+export function recordSince(
+  since: number,
+  event: Omit<RunEvent, 'at' | 'durationMs'> & { readonly outcome: NonNullable<RunEvent['outcome']> },
+): void {
+  record({ ...event, at: since, durationMs: Date.now() - since });
+}
