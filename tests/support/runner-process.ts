@@ -20,8 +20,9 @@ export function startRunner(
   args: readonly string[],
   env: Record<string, string> = {},
 ): ResultPromise<{ all: true; reject: false }> {
-  const childEnv: Record<string, string | undefined> = { ...process.env, ...env };
+  const childEnv: Record<string, string | undefined> = { ...process.env };
   for (const name of runIdentity) delete childEnv[name];
+  Object.assign(childEnv, env);
   return execa(process.execPath, [path.join(projectRoot, 'testsupport', 'jest', 'cli.ts'), ...args], {
     cwd: projectRoot,
     env: childEnv,

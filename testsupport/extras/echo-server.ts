@@ -153,7 +153,7 @@ export class EchoServer implements AsyncDisposable {
     }
     recordSince(since, {
       kind: 'echo',
-      lane: `pod ${this.namespace}/${this.name}`,
+      lane: `Pod ${this.namespace}/${this.name}`,
       label: 'echo a line',
       outcome: 'ok',
     });
@@ -198,7 +198,7 @@ export class EchoServer implements AsyncDisposable {
     });
     recordSince(Date.now() - Math.round(performance.now() - started), {
       kind: 'echo',
-      lane: `pod ${this.namespace}/${this.name}`,
+      lane: `Pod ${this.namespace}/${this.name}`,
       label: 'line found in the log',
       outcome: 'ok',
     });

@@ -65,7 +65,7 @@ export class ForwardedPort implements AsyncDisposable {
     this.#closed = true;
     recordSince(this.#openedAt, {
       kind: 'port-forward',
-      lane: `pod ${this.namespace}/${this.pod}`,
+      lane: `Pod ${this.namespace}/${this.pod}`,
       label: `port-forward 127.0.0.1:${this.localPort} → ${this.remotePort}`,
       outcome: this.lastError ? 'warning' : 'ok',
       ...(this.lastError ? { detail: this.lastError } : {}),

@@ -14,7 +14,7 @@ export async function recordExec<T extends { readonly exitCode: number }>(
     record({
       at,
       kind: 'exec',
-      lane: `pod ${pod}`,
+      lane: `Pod ${pod}`,
       label: `exec ${short} → ${result.exitCode}`,
       durationMs: Date.now() - at,
       outcome: result.exitCode === 0 ? 'ok' : 'failed',
@@ -25,7 +25,7 @@ export async function recordExec<T extends { readonly exitCode: number }>(
     record({
       at,
       kind: 'exec',
-      lane: `pod ${pod}`,
+      lane: `Pod ${pod}`,
       label: `exec ${short} failed`,
       durationMs: Date.now() - at,
       outcome: 'failed',

@@ -181,7 +181,7 @@ const script = `
     lanes.sort(function (a, b) { return (a === 'test' ? -1 : 0) - (b === 'test' ? -1 : 0); });
     var fails = ev.filter(function (e) { return e.kind === 'failure'; });
     var html = '<div class="timeline" data-lanes="' + lanes.length + '">' + lanes.map(function (lane) {
-      return '<div class="lane" data-lane="' + esc(lane) + '"><div class="lane-name" title="' + esc(lane) + '">' + esc(lane) + '</div><div class="lane-track">' +
+      return '<div class="lane" data-lane="' + esc(lane) + '"><div class="lane-name" title="' + esc(lane) + '">' + esc(lane.replace(/^(\\S+) [^\\s\\/]+\\//, '$1 ')) + '</div><div class="lane-track">' +
         byLane[lane].map(function (e) {
           var title = esc(e.label + (e.detail ? '\\n' + e.detail : ''));
           if (e.durationMs != null) {
