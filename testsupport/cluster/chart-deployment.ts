@@ -94,6 +94,8 @@ export class ChartDeployment {
   #failureHook: Disposable;
   #uninstalled = false;
   #diagnosticsSaved = false;
+  /** The values of the last install/upgrade, for the inventory's digest. */
+  #valuesGiven: Pick<ValuesOptions, 'values' | 'valuesFiles'> = {};
 
   private constructor(init: {
     chart: string;
@@ -135,6 +137,7 @@ export class ChartDeployment {
       options,
       progress: deploy.progress,
     });
+    deployment.#valuesGiven = deploy;
     try {
       deployment.#release = await helm.install(chart, {
         releaseName: deployment.releaseName,
@@ -160,7 +163,6 @@ export class ChartDeployment {
         await deployment.uninstall({ wait: false }).catch(() => {});
         throw error;
       }
-      await recordDeployment(deployment, deploy);
     }
     return deployment;
   }
@@ -196,7 +198,7 @@ export class ChartDeployment {
 
   /** Waits until every object of the release is ready (see waitForReady), failing fast with the reason. */
   async waitReady(ready: ReadyOptions = {}): Promise<WaitForResult> {
-    return waitForReady(await this.objects(), {
+    const result = await waitForReady(await this.objects(), {
       label: `release ${this.releaseName} in ${this.namespace}`,
       timeout: ready.timeout ?? this.options.timeouts.readyTimeoutMs,
       signal: ready.signal,
@@ -204,10 +206,13 @@ export class ChartDeployment {
       onReady: ready.onReady,
       options: this.options,
     });
+    await recordDeployment(this, this.#valuesGiven);
+    return result;
   }
 
   /** `helm upgrade` with changed values (then waits for readiness unless `wait: false`). */
   async upgrade(change: ChangeOptions = {}): Promise<HelmRelease> {
+    this.#valuesGiven = change;
     this.#release = await this.helm.upgrade(this.releaseName, this.chart, {
       values: change.values,
       valuesFiles: change.valuesFiles,
