@@ -14,6 +14,7 @@ import { projectRoot, startRunner } from '../support/runner-process.ts';
 // (a chart that becomes ready, a beforeAll install that never does, a quarantined failure), the second without it
 // and with the quarantined test passing. Every test below reads what those runs left.
 const fixture = path.join('tests', 'report', 'fixtures', 'report-run.test.ts');
+const afterAllFixture = path.join('tests', 'report', 'fixtures', 'after-all-install.test.ts');
 const password = `pw-${randomBytes(8).toString('hex')}`;
 const work = mkdtempSync(path.join(os.tmpdir(), 'ct-report-'));
 const first = path.join(work, 'first');
@@ -46,6 +47,7 @@ mark('chart_deploy').describe('the run report of a real run', () => {
         '--test-namespace',
         `ct-report-${randomBytes(3).toString('hex')}`,
         fixture,
+        afterAllFixture,
         '--testPathIgnorePatterns',
         '/node_modules/',
       ],
@@ -90,6 +92,14 @@ mark('chart_deploy').describe('the run report of a real run', () => {
       expect(t.artifacts && path.resolve(first, t.artifacts)).toBe(dir);
       expect(t.failure).toMatch(/never-ready|not ready|timed out/i);
     }
+  });
+
+  test('an install that fails in afterAll saves its diagnostics, listed with the file that failed outside its tests', () => {
+    const report = readReport(first);
+    const error = report.suiteErrors.find((e) => e.file === afterAllFixture);
+    expect(error?.artifacts).toMatch(/afterAll_an_afterAll_that_installs$/);
+    const files = filesUnder(path.resolve(first, error?.artifacts ?? '')).map((file) => path.basename(file));
+    expect(files).toEqual(expect.arrayContaining(diagnosticsFiles));
   });
 
   test('a chart_deploy test has its helm install, readiness transitions, exec and steps on its timeline', () => {
@@ -163,18 +173,27 @@ mark('chart_deploy').describe('the run report of a real run', () => {
     await browser.open(path.join(first, 'index.html'));
     const count = (status: string) =>
       browser.evaluate<string>(`document.querySelector('[data-count="${status}"]').textContent`);
-    // the fixture: 3 passed (slow-ready, no_deploy, quarantined pass), 2 failed (beforeAll), 1 quarantined failure
+    // the fixtures: 4 passed (slow-ready, no_deploy, quarantined pass, the afterAll file's test), 2 failed
+    // (beforeAll), 1 quarantined failure
     expect({
       passed: await count('passed'),
       failed: await count('failed'),
       quarantined: await count('quarantined'),
       deselected: await count('deselected'),
-    }).toEqual({ passed: '3', failed: '2', quarantined: '1', deselected: '1' });
+    }).toEqual({ passed: '4', failed: '2', quarantined: '1', deselected: '1' });
     const visibleRows = () =>
       browser.evaluate<string[]>(
         `[...document.querySelectorAll('#tests tr.test')].filter(r => !r.hidden).map(r => r.dataset.status)`,
       );
-    expect((await visibleRows()).sort()).toEqual(['failed', 'failed', 'passed', 'passed', 'passed', 'quarantined']);
+    expect((await visibleRows()).sort()).toEqual([
+      'failed',
+      'failed',
+      'passed',
+      'passed',
+      'passed',
+      'passed',
+      'quarantined',
+    ]);
 
     // two clicks to a failure's reason: the "failed" card, then the row
     await browser.evaluate(`document.querySelector('.card[data-status="failed"]').click()`);
@@ -196,10 +215,14 @@ mark('chart_deploy').describe('the run report of a real run', () => {
     );
     expect(colours[0]).not.toBe(colours[1]);
 
-    // marker filter, then the chart_deploy test's timeline
+    // marker filter, name search, then the chart_deploy test's timeline
     await browser.evaluate(
       `(() => { const s = document.getElementById('filter-status'); s.value = 'passed'; s.dispatchEvent(new Event('change'));
         const m = document.getElementById('filter-marker'); m.value = 'chart_deploy'; m.dispatchEvent(new Event('change')); })()`,
+    );
+    expect(await visibleRows()).toEqual(['passed', 'passed']);
+    await browser.evaluate(
+      `(() => { const t = document.getElementById('filter-text'); t.value = 'slow-ready'; t.dispatchEvent(new Event('input')); })()`,
     );
     expect(await visibleRows()).toEqual(['passed']);
     await browser.evaluate(`document.querySelector('#tests tr.test:not([hidden])').click()`);
