@@ -100,6 +100,11 @@ mark('chart_deploy').describe('the run report of a real run', () => {
     expect(error?.artifacts).toMatch(/afterAll_an_afterAll_that_installs$/);
     const files = filesUnder(path.resolve(first, error?.artifacts ?? '')).map((file) => path.basename(file));
     expect(files).toEqual(expect.arrayContaining(diagnosticsFiles));
+    // JUnit links it from the file's "(test file)" case
+    const junit = readFileSync(path.join(first, 'junit.xml'), 'utf8');
+    const testcase = /<testcase [^>]*name="\(test file\)"[^>]*>(.*?)<\/testcase>/s.exec(junit)?.[1] ?? '';
+    const link = /\[\[ATTACHMENT\|([^\]]+)\]\]/.exec(testcase)?.[1] ?? '';
+    expect(path.resolve(projectRoot, link)).toBe(path.resolve(first, error?.artifacts ?? 'none'));
   });
 
   test('a chart_deploy test has its helm install, readiness transitions, exec and steps on its timeline', () => {

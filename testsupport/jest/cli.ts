@@ -6,7 +6,7 @@ import path from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { optionsEnvVar, type RunOptions, resolveOptions } from '../config/options.ts';
 import { ChartTestwareError } from '../errors.ts';
-import { inventoryProperties } from '../report/junit-properties.ts';
+import { afterAllArtifacts, inventoryProperties } from '../report/junit-properties.ts';
 import { finishRunReport, startRunReport } from '../report/write-run-report.ts';
 import { readJestResults } from './jest-results.ts';
 import { junitReport } from './junit-report.ts';
@@ -139,8 +139,11 @@ function writeJunit(
   records: Parameters<typeof junitReport>[1],
 ): void {
   mkdirSync(options.reportsDir, { recursive: true });
-  const inventory = inventoryProperties(options.reportsDir);
-  writeFileSync(path.join(options.reportsDir, 'junit.xml'), junitReport(jestResults, records, projectRoot, inventory));
+  const extras = {
+    properties: inventoryProperties(options.reportsDir),
+    hookArtifacts: afterAllArtifacts(options.reportsDir, projectRoot),
+  };
+  writeFileSync(path.join(options.reportsDir, 'junit.xml'), junitReport(jestResults, records, projectRoot, extras));
 }
 
 function printSummary(summary: RunSummary, selection: string): void {

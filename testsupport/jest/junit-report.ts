@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { PropertiesOf } from '../report/junit-properties.ts';
+import { hookArtifacts, type JunitExtras } from '../report/junit-properties.ts';
 import type { JestResults } from './jest-results.ts';
 import { type TestRecord, testKey } from './run-state.ts';
 
@@ -11,7 +11,7 @@ export function junitReport(
   jest: JestResults,
   records: ReadonlyMap<string, TestRecord>,
   rootDir: string,
-  extraProperties: PropertiesOf = () => [],
+  extras: JunitExtras = {},
 ): string {
   const suites: string[] = [];
   let total = 0;
@@ -28,7 +28,7 @@ export function junitReport(
       const quarantined = markers.includes('quarantine');
       const properties = markers.map((marker) => `<property name="marker" value="${xml(marker)}"/>`);
       if (quarantined) properties.push('<property name="quarantine" value="true"/>');
-      for (const [name, value] of extraProperties(file.name, result.fullName))
+      for (const [name, value] of extras.properties?.(file.name, result.fullName) ?? [])
         properties.push(`<property name="${xml(name)}" value="${xml(value)}"/>`);
       const body: string[] = [];
       if (properties.length > 0) body.push(`<properties>${properties.join('')}</properties>`);
@@ -54,7 +54,7 @@ export function junitReport(
       suiteFailures++;
       const message = stripAnsi(file.message);
       cases.push(
-        `    <testcase classname="${xml(relative)}" name="(test file)" file="${xml(relative)}" time="0"><error message="${xml(firstLine(message))}">${xml(message)}</error></testcase>`,
+        `    <testcase classname="${xml(relative)}" name="(test file)" file="${xml(relative)}" time="0"><error message="${xml(firstLine(message))}">${xml(message)}</error>${hookArtifacts(extras, file.name, rootDir)}</testcase>`,
       );
     }
     total += cases.length;

@@ -1,9 +1,38 @@
+import { existsSync, readdirSync } from 'node:fs';
+import path from 'node:path';
 import { testKey } from '../jest/run-state.ts';
 import { readEventsFiles } from './events-files.ts';
 import type { DeploymentRecord } from './run-event.ts';
+import { safeName } from './safe-name.ts';
 
 /** JUnit properties of a test: name/value pairs. */
 export type PropertiesOf = (testPath: string, fullName: string) => readonly (readonly [string, string])[];
+
+/** What the run report adds to JUnit: testcase properties, and the diagnostics of a file's failed afterAll. */
+export interface JunitExtras {
+  readonly properties?: PropertiesOf;
+  /** The folders an afterAll of this file saved diagnostics into. */
+  readonly hookArtifacts?: (testPath: string) => readonly string[];
+}
+
+/** The afterAll diagnostics folders of a file, from <reportsDir>/artifacts/<file>/afterAll*. */
+export function afterAllArtifacts(reportsDir: string, rootDir: string): (testPath: string) => string[] {
+  return (testPath) => {
+    const dir = path.join(reportsDir, 'artifacts', safeName(path.relative(rootDir, testPath)));
+    if (!existsSync(dir)) return [];
+    return readdirSync(dir)
+      .filter((name) => name.startsWith('afterAll'))
+      .map((name) => path.join(dir, name));
+  };
+}
+
+/** GitLab attachment lines for the "(test file)" testcase of a file that failed outside its tests. */
+export function hookArtifacts(extras: JunitExtras, testPath: string, rootDir: string): string {
+  const dirs = extras.hookArtifacts?.(testPath) ?? [];
+  if (dirs.length === 0) return '';
+  const lines = dirs.map((dir) => `[[ATTACHMENT|${path.relative(rootDir, dir)}]]`).join('\n');
+  return `<system-out>${lines.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')}</system-out>`;
+}
 
 /**
  * The deployment inventory as JUnit testcase properties: for each release a test installed (itself or in a
