@@ -14,7 +14,7 @@ import {
 } from '../../testsupport/report/history.ts';
 import { renderHtmlReport } from '../../testsupport/report/html-report.ts';
 import { valuesDigest } from '../../testsupport/report/inventory.ts';
-import { record } from '../../testsupport/report/recorder.ts';
+import { learnSecrets, record } from '../../testsupport/report/recorder.ts';
 import type { RunReport } from '../../testsupport/report/run-report.ts';
 
 mark('no_deploy').describe('run report parts', () => {
@@ -58,6 +58,15 @@ mark('no_deploy').describe('run report parts', () => {
     expect(events.map((event) => event.label)).toEqual(['exec mysql', 'a labelled phase', 'a phase with an end']);
     expect(events[0]?.detail).toBe("mysql --password=*** -e 'select 1'");
     expect(readFileSync(file, 'utf8')).not.toContain(secret);
+  });
+
+  test('secret values given to helm are blanked in every later event, wherever they show up', () => {
+    const secret = 'Zq7-not-a-key-name-but-secret';
+    learnSecrets({ database: { password: secret }, replicas: 2 });
+    record({ kind: 'exec', lane: 'Pod ci/db-0', label: `exec mysql -p${secret}`, outcome: 'ok' });
+    const text = readFileSync(currentTest()?.eventsFile ?? '', 'utf8');
+    expect(text).toContain('exec mysql -p***');
+    expect(text).not.toContain(secret);
   });
 
   test('the values digest changes with the values and never contains them', () => {

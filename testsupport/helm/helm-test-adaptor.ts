@@ -420,11 +420,11 @@ export class HelmTestAdaptor {
         stdin: 'ignore',
       });
       const durationMs = performance.now() - started;
-      recordHelm(redactor.argv(argv), {
-        durationMs,
-        failed: result.failed,
-        stderr: redactor.text(result.stderr ?? ''),
-      });
+      recordHelm(
+        redactor.argv(argv),
+        { durationMs, failed: result.failed, stderr: redactor.text(result.stderr ?? '') },
+        valueObjects,
+      );
       if (!result.failed) return { stdout: result.stdout, stderr: result.stderr, durationMs };
       const failure = {
         command: [this.binary.path, ...redactor.argv(argv)],

@@ -64,7 +64,9 @@ export default class MarkerEnvironment extends TestEnvironment {
         break;
       case 'hook_success':
       case 'hook_failure':
-        if (this.slot.currentHook) await scopeEnded(this.slot.currentHook, this.options, event);
+        if (this.slot.currentHook) {
+          await scopeEnded(this.slot.currentHook, this.options, this.slot.knownSecrets, event);
+        }
         this.slot.currentHook = undefined;
         break;
       case 'test_skip':
@@ -133,13 +135,13 @@ export default class MarkerEnvironment extends TestEnvironment {
   private async finish(test: Entry): Promise<void> {
     const info = this.slot.currentTest ?? this.infoOf(test);
     this.slot.currentTest = undefined;
-    await scopeEnded(info, this.options);
+    await scopeEnded(info, this.options, this.slot.knownSecrets);
     if (test.errors.length === 0) {
       this.record(test, 'passed');
       return;
     }
     const errors = test.errors.map((error) => String(Array.isArray(error) ? error[0] : error));
-    const savedByHook = testFailed(info, test.errors);
+    const savedByHook = testFailed(info, test.errors, this.slot.knownSecrets);
     for (const hook of [...this.slot.failureHooks]) {
       try {
         await hook(info, errors);

@@ -26,6 +26,8 @@ export interface TestContextSlot {
   /** The beforeAll/afterAll hook under way (installs in a fixture save their diagnostics there). */
   currentHook?: TestInfo | undefined;
   failureHooks: Set<FailureHook>;
+  /** Secret values seen in values given to helm: the run report blanks them (kept in memory only). */
+  knownSecrets?: Set<string>;
 }
 
 const slotKey = '__chartTestwareTestContext';

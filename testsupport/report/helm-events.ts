@@ -1,4 +1,4 @@
-import { record } from './recorder.ts';
+import { learnSecrets, record } from './recorder.ts';
 
 const recorded = new Set(['install', 'upgrade', 'rollback', 'uninstall', 'test']);
 
@@ -9,7 +9,9 @@ const recorded = new Set(['install', 'upgrade', 'rollback', 'uninstall', 'test']
 export function recordHelm(
   redactedArgv: readonly string[],
   result: { readonly durationMs: number; readonly failed: boolean; readonly stderr?: string },
+  values: readonly unknown[] = [],
 ): void {
+  for (const given of values) learnSecrets(given);
   const operation = redactedArgv[0] ?? '';
   if (!recorded.has(operation)) return;
   const release = redactedArgv[1] ?? '?';

@@ -1,10 +1,18 @@
 import { appendFileSync, existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { SecretRedactor } from '../helm/secret-redaction.ts';
+import { SecretRedactor, secretsIn } from '../helm/secret-redaction.ts';
 import { type TestInfo, testContextSlot } from '../jest/test-context.ts';
 import type { RunEvent, ScopeHeader } from './run-event.ts';
 
-const redactor = new SecretRedactor();
+/**
+ * Remembers the secret values in helm values (under secret-looking keys), so that events blank them wherever they
+ * show up (an exec's command line, an event message). In memory only, for the rest of the test file.
+ */
+export function learnSecrets(values: unknown): void {
+  const slot = testContextSlot();
+  slot.knownSecrets ??= new Set();
+  for (const secret of secretsIn(values)) slot.knownSecrets.add(secret);
+}
 
 /**
  * The scope events go to: the running test, else the beforeAll/afterAll hook under way, else none (outside Jest,
@@ -25,7 +33,11 @@ export function record(event: Omit<RunEvent, 'at'> & { at?: number }): void {
 }
 
 /** record() into a given scope (the marker environment, which runs outside the test's sandbox, uses this). */
-export function recordIn(scope: TestInfo, event: Omit<RunEvent, 'at'> & { at?: number }): void {
+export function recordIn(
+  scope: TestInfo,
+  event: Omit<RunEvent, 'at'> & { at?: number },
+  secrets: Iterable<string> = testContextSlot().knownSecrets ?? [],
+): void {
   if (!scope.eventsFile) return;
   try {
     if (!existsSync(scope.eventsFile)) {
@@ -38,6 +50,7 @@ export function recordIn(scope: TestInfo, event: Omit<RunEvent, 'at'> & { at?: n
       appendFileSync(scope.eventsFile, `${JSON.stringify(header)}\n`);
     }
     const line = JSON.stringify({ at: Date.now(), ...event });
+    const redactor = new SecretRedactor(secrets);
     appendFileSync(scope.eventsFile, `${redactor.text(line)}\n`);
   } catch {
     // a full disk or a removed reports folder: the test goes on without its timeline

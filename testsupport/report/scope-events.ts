@@ -34,31 +34,48 @@ export function hookScopeStarted(hook: Circus.Hook, testPath: string, reportsDir
 }
 
 /** When a test or hook ends: its failure (hooks), then the Kubernetes events of what it deployed. */
-export async function scopeEnded(scope: TestInfo, options: RunOptions, event?: Circus.Event): Promise<void> {
+export async function scopeEnded(
+  scope: TestInfo,
+  options: RunOptions,
+  secrets: Iterable<string> = [],
+  event?: Circus.Event,
+): Promise<void> {
   if (event?.name === 'hook_failure') {
     const dir = diagnosticsDirOf(event.error);
-    recordIn(scope, {
-      kind: 'failure',
-      lane: 'test',
-      label: `${scope.hook} failed`,
-      outcome: 'failed',
-      detail: firstLines(String(event.error)),
-    });
-    if (dir) recordIn(scope, { kind: 'diagnostics', lane: 'test', label: 'diagnostics', detail: dir });
+    recordIn(
+      scope,
+      {
+        kind: 'failure',
+        lane: 'test',
+        label: `${scope.hook} failed`,
+        outcome: 'failed',
+        detail: firstLines(String(event.error)),
+      },
+      secrets,
+    );
+    if (dir) recordIn(scope, { kind: 'diagnostics', lane: 'test', label: 'diagnostics', detail: dir }, secrets);
   }
-  await captureKubernetesEvents(scope, options);
+  await captureKubernetesEvents(scope, options, secrets);
 }
 
 /** Marks the failure point on the test's timeline; returns the diagnostics folder a hook's error carries. */
-export function testFailed(scope: TestInfo, errors: readonly unknown[]): string | undefined {
+export function testFailed(
+  scope: TestInfo,
+  errors: readonly unknown[],
+  secrets: Iterable<string> = [],
+): string | undefined {
   const first = errors.map((error) => (Array.isArray(error) ? error[0] : error));
-  recordIn(scope, {
-    kind: 'failure',
-    lane: 'test',
-    label: 'test failed',
-    outcome: 'failed',
-    detail: firstLines(first.map(String).join('\n')),
-  });
+  recordIn(
+    scope,
+    {
+      kind: 'failure',
+      lane: 'test',
+      label: 'test failed',
+      outcome: 'failed',
+      detail: firstLines(first.map(String).join('\n')),
+    },
+    secrets,
+  );
   for (const error of first) {
     const dir = diagnosticsDirOf(error);
     if (dir) return dir;
@@ -66,7 +83,7 @@ export function testFailed(scope: TestInfo, errors: readonly unknown[]): string 
   return undefined;
 }
 
-async function captureKubernetesEvents(scope: TestInfo, options: RunOptions): Promise<void> {
+async function captureKubernetesEvents(scope: TestInfo, options: RunOptions, secrets: Iterable<string>): Promise<void> {
   if (!scope.eventsFile || !existsSync(scope.eventsFile)) return;
   const events = readFileSync(scope.eventsFile, 'utf8')
     .split('\n')
@@ -89,14 +106,18 @@ async function captureKubernetesEvents(scope: TestInfo, options: RunOptions): Pr
       for (const event of await listEvents(namespace, { options })) {
         const object = event.involvedObject;
         if (eventTime(event) < since || !ours(object.name ?? '')) continue;
-        recordIn(scope, {
-          at: eventTime(event),
-          kind: 'event',
-          lane: `${object.kind} ${namespace}/${object.name}`,
-          label: `${event.reason ?? ''}${(event.count ?? 1) > 1 ? ` ×${event.count}` : ''}`,
-          outcome: event.type === 'Warning' ? 'warning' : 'ok',
-          detail: event.message ?? '',
-        });
+        recordIn(
+          scope,
+          {
+            at: eventTime(event),
+            kind: 'event',
+            lane: `${object.kind} ${namespace}/${object.name}`,
+            label: `${event.reason ?? ''}${(event.count ?? 1) > 1 ? ` ×${event.count}` : ''}`,
+            outcome: event.type === 'Warning' ? 'warning' : 'ok',
+            detail: event.message ?? '',
+          },
+          secrets,
+        );
       }
     }
   } catch {
