@@ -71,6 +71,8 @@ export default class MarkerEnvironment extends TestEnvironment {
         break;
       case 'test_skip':
       case 'test_todo':
+        // circus starts a skipped test without ending it: a beforeAll after it must not take it for the current test
+        this.slot.currentTest = undefined;
         if (!this.deselected.has(event.test)) this.record(event.test, 'skipped');
         break;
     }
