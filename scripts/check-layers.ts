@@ -9,6 +9,7 @@ export const layers = [
   'errors',
   'config',
   'context',
+  'record',
   'helm',
   'kube',
   'cluster',

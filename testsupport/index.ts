@@ -98,7 +98,6 @@ export { LabelSelector, LabelSelectorError } from './helm/label-selector.ts';
 export type { BrokenDocument, DuplicateKey, YamlRules } from './helm/manifest-parser.ts';
 export { parseManifest } from './helm/manifest-parser.ts';
 export type { RenderedDocument } from './helm/rendered-document.ts';
-export { isSecretKey, redactText, redactValues, SecretRedactor } from './helm/secret-redaction.ts';
 export { ValuesError } from './helm/values-file.ts';
 export { listEvents } from './kube/events.ts';
 export { kubeClients } from './kube/kube-clients.ts';
@@ -140,3 +139,6 @@ export type { ProcessFilter, ProcessInfo } from './probes/process-info.ts';
 export type { SocketState } from './probes/socket-state.ts';
 export type { SshOptions } from './probes/ssh-backend.ts';
 export type { GroupState, UserState } from './probes/user-state.ts';
+// the run report: label phases of a test on its timeline
+export { step } from './record/recorder.ts';
+export { isSecretKey, redactText, redactValues, SecretRedactor } from './record/secret-redaction.ts';

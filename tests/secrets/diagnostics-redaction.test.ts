@@ -1,8 +1,8 @@
 import { expect, test } from '@jest/globals';
 import { stringify } from 'yaml';
 import { redactObject } from '../../testsupport/cluster/diagnostics.ts';
-import { rememberSecrets } from '../../testsupport/helm/secret-redaction.ts';
 import { mark, redactText } from '../../testsupport/index.ts';
+import { rememberSecrets } from '../../testsupport/record/secret-redaction.ts';
 
 mark('no_deploy').describe('diagnostics redaction (what manifest.yaml, not-ready.yaml and logs get)', () => {
   test("a Secret's data and stringData keep their keys and lose every value", () => {

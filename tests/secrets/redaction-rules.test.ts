@@ -1,6 +1,6 @@
 import { expect, test } from '@jest/globals';
-import { knownSecrets, rememberSecrets } from '../../testsupport/helm/secret-redaction.ts';
 import { isSecretKey, mark, redactText, redactValues, SecretRedactor } from '../../testsupport/index.ts';
+import { knownSecrets, rememberSecrets } from '../../testsupport/record/secret-redaction.ts';
 
 const pem =
   '-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7\n-----END PRIVATE KEY-----\n';

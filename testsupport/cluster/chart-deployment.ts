@@ -24,6 +24,8 @@ import type { WaitForResult } from '../kube/wait-for.ts';
 import { waitUntil } from '../kube/wait-until.ts';
 import { collectDiagnostics, gatherDiagnostics, writeDiagnostics } from './diagnostics.ts';
 import { type DriftReport, liveDrift } from './drift.ts';
+import { saveFailureDiagnostics } from './failure-diagnostics.ts';
+import { recordDeployment } from './inventory.ts';
 import { jobNamespace } from './job-namespace.ts';
 import { eventuallyInPodLogs, neverInPodLogs, type PodLogHit, type PodLogMatchOptions } from './pod-log-assertions.ts';
 import { manifestObjects, readReleaseManifest } from './release-manifest.ts';
@@ -96,6 +98,8 @@ export class ChartDeployment {
   #failureHook: Disposable;
   #uninstalled = false;
   #diagnosticsSaved = false;
+  /** The values of the last install/upgrade, for the inventory's digest. */
+  #valuesGiven: Pick<ValuesOptions, 'values' | 'valuesFiles'> = {};
 
   private constructor(init: {
     chart: string;
@@ -137,6 +141,7 @@ export class ChartDeployment {
       options,
       progress: deploy.progress,
     });
+    deployment.#valuesGiven = deploy;
     try {
       deployment.#release = await helm.install(chart, {
         releaseName: deployment.releaseName,
@@ -147,6 +152,7 @@ export class ChartDeployment {
       });
     } catch (error) {
       deployment.#failureHook[Symbol.dispose]();
+      await saveFailureDiagnostics(error, (dir) => deployment.collectDiagnostics(dir));
       // a failed install may still have created objects and a release record
       await helm.uninstall(deployment.releaseName, { wait: false, ignoreNotFound: true }).catch(() => {});
       throw error;
@@ -155,11 +161,9 @@ export class ChartDeployment {
       try {
         await deployment.waitReady({ timeout: deploy.timeout, signal: deploy.signal });
       } catch (error) {
-        const test = currentTest();
-        if (test) {
-          deployment.#diagnosticsSaved = true;
-          await deployment.collectDiagnostics(test.artifactsDir).catch(() => {});
-        }
+        // in a test, a beforeAll/afterAll or a fixture: under its artifacts folder, linked from each failed test
+        deployment.#diagnosticsSaved = true;
+        await saveFailureDiagnostics(error, (dir) => deployment.collectDiagnostics(dir));
         await deployment.uninstall({ wait: false }).catch(() => {});
         throw error;
       }
@@ -220,7 +224,7 @@ export class ChartDeployment {
       interval: this.options.timeouts.pollIntervalMs,
       description: `the manifest of release ${this.releaseName} (the API server did not answer)`,
     });
-    return waitForReady(objects, {
+    const result = await waitForReady(objects, {
       label: `release ${this.releaseName} in ${this.namespace}`,
       timeout: Math.max(1, timeout - (performance.now() - started)),
       signal: ready.signal,
@@ -228,10 +232,13 @@ export class ChartDeployment {
       onReady: ready.onReady,
       options: this.options,
     });
+    await recordDeployment(this, this.#valuesGiven);
+    return result;
   }
 
   /** `helm upgrade` with changed values (then waits for readiness unless `wait: false`). */
   async upgrade(change: ChangeOptions = {}): Promise<HelmRelease> {
+    this.#valuesGiven = change;
     this.#release = await this.helm.upgrade(this.releaseName, this.chart, {
       values: change.values,
       valuesFiles: change.valuesFiles,

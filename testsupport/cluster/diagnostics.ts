@@ -4,12 +4,12 @@ import type { KubernetesObject, V1Pod } from '@kubernetes/client-node';
 import { stringify } from 'yaml';
 import { loadOptions, type RunOptions } from '../config/options.ts';
 import type { HelmTestAdaptor } from '../helm/helm-test-adaptor.ts';
-import { isSecretKey, redacted, redactText } from '../helm/secret-redaction.ts';
 import { formatEvent, listEvents } from '../kube/events.ts';
 import { kubeClients } from '../kube/kube-clients.ts';
 import { describeRef, knownKind, type ObjectRef } from '../kube/object-ref.ts';
 import { podLogs } from '../kube/pod-logs.ts';
 import type { ClusterView } from '../kube/wait-for.ts';
+import { isSecretKey, redacted, redactText } from '../record/secret-redaction.ts';
 import { readinessCondition, readinessRelatedKinds } from './readiness.ts';
 import { manifestObjects, readReleaseRecords } from './release-manifest.ts';
 

@@ -1,7 +1,7 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import { loadOptions, type RunOptions } from '../config/options.ts';
+import { currentTest } from '../context/test-context.ts';
 import { ChartTestwareError } from '../errors.ts';
-import { currentTest } from '../jest/test-context.ts';
 import { apiMessage, apiStatus, kubeClients } from '../kube/kube-clients.ts';
 import { waitUntil } from '../kube/wait-until.ts';
 

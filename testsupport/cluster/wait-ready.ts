@@ -1,13 +1,14 @@
 import type { ObjectRef } from '../kube/object-ref.ts';
 import { type WaitForOptions, type WaitForResult, waitFor } from '../kube/wait-for.ts';
 import { readinessCondition, readinessRelatedKinds } from './readiness.ts';
+import { recordingTransitions } from './readiness-transitions.ts';
 
 /**
  * Waits until every object is ready by its kind's rules (see readiness.ts), failing fast with
  * ChartNotReadyError when one can never become ready.
  */
 export function waitForReady(objects: readonly ObjectRef[], options: WaitForOptions = {}): Promise<WaitForResult> {
-  return waitFor(objects, readinessCondition(), {
+  return waitFor(objects, recordingTransitions(readinessCondition(), options.label), {
     ...options,
     related: [...readinessRelatedKinds, ...(options.related ?? [])],
   });

@@ -11,6 +11,11 @@ export interface TestInfo {
   readonly artifactsDir: string;
   /** Epoch milliseconds when the test started (the default start of its pod-log time window). */
   readonly startedAt?: number;
+  /** Where the run report's events of this test go: <reportsDir>/events/<file>/<test>.jsonl. */
+  readonly eventsFile?: string;
+  /** Set when this is a beforeAll/afterAll hook rather than a test (diagnostics and events of the whole block). */
+  readonly hook?: 'beforeAll' | 'afterAll';
+  readonly describePath?: string;
 }
 
 /** Called by the environment when a test has failed, before the next test starts. */
@@ -20,7 +25,11 @@ export interface TestContextSlot {
   /** Markers of the mark(...) call under way; the environment attaches them to the block or test it defines. */
   pendingMarkers: readonly string[] | null;
   currentTest: TestInfo | undefined;
+  /** The beforeAll/afterAll hook under way (installs in a fixture save their diagnostics there). */
+  currentHook?: TestInfo | undefined;
   failureHooks: Set<FailureHook>;
+  /** Secret values seen in values given to helm: the run report blanks them (kept in memory only). */
+  knownSecrets?: Set<string>;
 }
 
 const slotKey = '__chartTestwareTestContext';

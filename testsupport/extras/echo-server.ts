@@ -10,11 +10,12 @@ import { waitForPod } from '../cluster/wait-ready.ts';
 import { loadOptions, type RunOptions } from '../config/options.ts';
 import { onTestFailure } from '../context/test-context.ts';
 import { ChartTestwareError } from '../errors.ts';
-import { redactText } from '../helm/secret-redaction.ts';
 import { apiMessage, apiStatus, kubeClients } from '../kube/kube-clients.ts';
 import { podLogs } from '../kube/pod-logs.ts';
 import { type ForwardedPort, portForward } from '../kube/port-forward.ts';
 import { waitUntil } from '../kube/wait-until.ts';
+import { recordSince } from '../record/recorder.ts';
+import { redactText } from '../record/secret-redaction.ts';
 import { toOneLine } from './echo-line.ts';
 
 /** The echo server could not be deployed, or did not echo as it should. */
@@ -125,6 +126,7 @@ export class EchoServer implements AsyncDisposable {
     { timeout = 10_000, signal }: { timeout?: number; signal?: AbortSignal } = {},
   ): Promise<void> {
     const http = await this.#client();
+    const since = Date.now();
     let response: { status: number; data: unknown };
     try {
       response = await http.post('/echo', line, {
@@ -150,6 +152,12 @@ export class EchoServer implements AsyncDisposable {
         { hint: 'a body over 1 MiB is refused with 413' },
       );
     }
+    recordSince(since, {
+      kind: 'echo',
+      lane: `Pod ${this.namespace}/${this.name}`,
+      label: 'echo a line',
+      outcome: 'ok',
+    });
   }
 
   /** The pod's log (stdout and stderr, as the kubelet stores them). */
@@ -188,6 +196,12 @@ export class EchoServer implements AsyncDisposable {
       signal,
       interval: 100,
       description: `line ${JSON.stringify(expected)} in the log of echo server ${this.namespace}/${this.name}`,
+    });
+    recordSince(Date.now() - Math.round(performance.now() - started), {
+      kind: 'echo',
+      lane: `Pod ${this.namespace}/${this.name}`,
+      label: 'line found in the log',
+      outcome: 'ok',
     });
     return performance.now() - started;
   }

@@ -8,9 +8,10 @@ import { parse as parseYaml } from 'yaml';
 import { defaults } from '../config/defaults.ts';
 import { loadOptions } from '../config/options.ts';
 import { ConfigError } from '../errors.ts';
+import { SecretRedactor } from '../record/secret-redaction.ts';
 import { type HelmBinary, resolveHelmBinary } from './helm-binary.ts';
 import { HelmCommandError, HelmTimeoutError } from './helm-command-error.ts';
-import { SecretRedactor } from './secret-redaction.ts';
+import { recordHelm } from './helm-events.ts';
 import { valuesFileText } from './values-file.ts';
 
 export type HelmValues = Record<string, unknown>;
@@ -437,6 +438,11 @@ export class HelmTestAdaptor {
         stdin: 'ignore',
       });
       const durationMs = performance.now() - started;
+      recordHelm(
+        redactor.argv(argv),
+        { durationMs, failed: result.failed, stderr: redactor.text(result.stderr ?? '') },
+        valueObjects,
+      );
       if (!result.failed) return { stdout: result.stdout, stderr: result.stderr, durationMs };
       const failure = {
         command: [this.binary.path, ...redactor.argv(argv)],

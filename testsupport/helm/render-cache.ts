@@ -2,10 +2,10 @@ import { readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises
 import path from 'node:path';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { ConfigError } from '../errors.ts';
+import { redactText } from '../record/secret-redaction.ts';
 import { writeAtomically } from './atomic-write.ts';
 import { cacheDir, ensurePrivateCacheDir } from './cache-dir.ts';
 import type { BrokenDocument, DuplicateKey } from './manifest-parser.ts';
-import { redactText } from './secret-redaction.ts';
 
 /** One render as it is cached: helm's output and the parsed documents. */
 export interface CachedRender {

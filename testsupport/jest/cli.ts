@@ -8,13 +8,15 @@ import { optionsEnvVar, type RunOptions, resolveOptions } from '../config/option
 import { ChartTestwareError } from '../errors.ts';
 import { closeCacheRoot } from '../helm/cache-dir.ts';
 import { ClusterUnreachableError } from '../kube/cluster-unreachable-error.ts';
-import { readJestResults } from './jest-results.ts';
+import { readJestResults } from '../report/jest-results.ts';
+import { afterAllArtifacts, inventoryProperties } from '../report/junit-properties.ts';
+import { clusterUsedMarker, readTestRecords, removeRunStateOnExit, runStateDir } from '../report/run-state.ts';
+import { finishRunReport, startRunReport } from '../report/write-run-report.ts';
 import { junitReport } from './junit-report.ts';
 import { localClusterKubeconfig } from './local-cluster.ts';
 import { markerSelection, selectionMayInclude } from './marker-selection.ts';
 import { preflight } from './preflight.ts';
 import { prepareReportsDir } from './reports-dir.ts';
-import { clusterUsedMarker, readTestRecords, removeRunStateOnExit, runStateDir } from './run-state.ts';
 import { type RunSummary, runFailed, summarizeRun } from './run-summary.ts';
 import { parseRunnerArgs, runnerUsage } from './runner-args.ts';
 
@@ -34,6 +36,7 @@ async function main(argv: readonly string[]): Promise<number> {
     }
     options = resolveOptions(args.flags);
     selection = markerSelection(options);
+    startRunReport(options.reportsDir);
   } catch (error) {
     return reportUsageError(error);
   }
@@ -100,6 +103,7 @@ async function main(argv: readonly string[]): Promise<number> {
   const jestResults = readJestResults(jestResultsFile);
   const summary = summarizeRun(records, jestResults);
   if (jestResults) writeJunit(options, jestResults, records);
+  finishRunReport({ ...options, rootDir: projectRoot, records, jest: jestResults, interrupted: interrupted.value });
 
   const failed = interrupted.value || runFailed(summary) || (jestResults === undefined && jestExit !== 0);
   if (existsSync(clusterUsedMarker(options))) await releaseNamespaces(options, failed);
@@ -164,7 +168,11 @@ function writeJunit(
   records: Parameters<typeof junitReport>[1],
 ): void {
   mkdirSync(options.reportsDir, { recursive: true });
-  writeFileSync(path.join(options.reportsDir, 'junit.xml'), junitReport(jestResults, records, projectRoot));
+  const extras = {
+    properties: inventoryProperties(options.reportsDir),
+    hookArtifacts: afterAllArtifacts(options.reportsDir, projectRoot),
+  };
+  writeFileSync(path.join(options.reportsDir, 'junit.xml'), junitReport(jestResults, records, projectRoot, extras));
 }
 
 function printSummary(summary: RunSummary, selection: string): void {

@@ -1,13 +1,19 @@
 import path from 'node:path';
-import { redactText } from '../helm/secret-redaction.ts';
-import type { JestResults } from './jest-results.ts';
-import { type TestRecord, testKey } from './run-state.ts';
+import { redactText } from '../record/secret-redaction.ts';
+import type { JestResults } from '../report/jest-results.ts';
+import { hookArtifacts, type JunitExtras } from '../report/junit-properties.ts';
+import { type TestRecord, testKey } from '../report/run-state.ts';
 
 /**
  * JUnit XML as GitLab renders it: one testsuite per file, markers as testcase properties, quarantined failures
  * marked as such, and diagnostics directories as [[ATTACHMENT|...]] lines.
  */
-export function junitReport(jest: JestResults, records: ReadonlyMap<string, TestRecord>, rootDir: string): string {
+export function junitReport(
+  jest: JestResults,
+  records: ReadonlyMap<string, TestRecord>,
+  rootDir: string,
+  extras: JunitExtras = {},
+): string {
   const suites: string[] = [];
   let total = 0;
   let failures = 0;
@@ -23,6 +29,8 @@ export function junitReport(jest: JestResults, records: ReadonlyMap<string, Test
       const quarantined = markers.includes('quarantine');
       const properties = markers.map((marker) => `<property name="marker" value="${xml(marker)}"/>`);
       if (quarantined) properties.push('<property name="quarantine" value="true"/>');
+      for (const [name, value] of extras.properties?.(file.name, result.fullName) ?? [])
+        properties.push(`<property name="${xml(name)}" value="${xml(value)}"/>`);
       const body: string[] = [];
       if (properties.length > 0) body.push(`<properties>${properties.join('')}</properties>`);
       if (result.status === 'failed') {
@@ -47,7 +55,7 @@ export function junitReport(jest: JestResults, records: ReadonlyMap<string, Test
       suiteFailures++;
       const message = redactText(stripAnsi(file.message));
       cases.push(
-        `    <testcase classname="${xml(relative)}" name="(test file)" file="${xml(relative)}" time="0"><error message="${xml(firstLine(message))}">${xml(message)}</error></testcase>`,
+        `    <testcase classname="${xml(relative)}" name="(test file)" file="${xml(relative)}" time="0"><error message="${xml(firstLine(message))}">${xml(message)}</error>${hookArtifacts(extras, file.name, rootDir)}</testcase>`,
       );
     }
     total += cases.length;

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { appendFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { EnvironmentContext, JestEnvironmentConfig } from '@jest/environment';
@@ -6,9 +5,11 @@ import type { Circus } from '@jest/types';
 import { TestEnvironment } from 'jest-environment-node';
 import { loadOptions, type RunOptions } from '../config/options.ts';
 import { type TestContextSlot, type TestInfo, testContextSlot } from '../context/test-context.ts';
+import { safeName } from '../record/safe-name.ts';
+import { clusterUsedMarker, runStateDir, type TestRecord } from '../report/run-state.ts';
 import { type MarkerSelection, markerSelection } from './marker-selection.ts';
 import { redactConsole, redactTestErrors } from './redact-test-output.ts';
-import { clusterUsedMarker, runStateDir, type TestRecord } from './run-state.ts';
+import { hookScopeStarted, scopeEnded, testFailed } from './scope-events.ts';
 
 type Block = Circus.DescribeBlock;
 type Entry = Circus.TestEntry;
@@ -65,8 +66,20 @@ export default class MarkerEnvironment extends TestEnvironment {
         // hook failures land on tests or as unhandled errors: no secret may reach a report through them either
         redactTestErrors(state.rootDescribeBlock, this.global, state.unhandledErrors);
         break;
+      case 'hook_start':
+        this.slot.currentHook = hookScopeStarted(event.hook, this.testPath, this.options.reportsDir);
+        break;
+      case 'hook_success':
+      case 'hook_failure':
+        if (this.slot.currentHook) {
+          await scopeEnded(this.slot.currentHook, this.options, this.slot.knownSecrets, event);
+        }
+        this.slot.currentHook = undefined;
+        break;
       case 'test_skip':
       case 'test_todo':
+        // circus starts a skipped test without ending it: a beforeAll after it must not take it for the current test
+        this.slot.currentTest = undefined;
         if (!this.deselected.has(event.test)) this.record(event.test, 'skipped');
         break;
     }
@@ -129,11 +142,13 @@ export default class MarkerEnvironment extends TestEnvironment {
   private async finish(test: Entry): Promise<void> {
     const info = this.slot.currentTest ?? this.infoOf(test);
     this.slot.currentTest = undefined;
+    await scopeEnded(info, this.options, this.slot.knownSecrets);
     if (test.errors.length === 0) {
       this.record(test, 'passed');
       return;
     }
     const errors = test.errors.map((error) => String(Array.isArray(error) ? error[0] : error));
+    const savedByHook = testFailed(info, test.errors, this.slot.knownSecrets);
     for (const hook of [...this.slot.failureHooks]) {
       try {
         await hook(info, errors);
@@ -141,7 +156,7 @@ export default class MarkerEnvironment extends TestEnvironment {
         console.error(`chart-testware: collecting diagnostics for "${info.fullName}" failed: ${String(error)}`);
       }
     }
-    this.record(test, 'failed', existsSync(info.artifactsDir) ? info.artifactsDir : undefined);
+    this.record(test, 'failed', existsSync(info.artifactsDir) ? info.artifactsDir : savedByHook);
   }
 
   private infoOf(test: Entry): TestInfo {
@@ -152,6 +167,7 @@ export default class MarkerEnvironment extends TestEnvironment {
       fullName,
       markers: this.effectiveMarkers(test),
       artifactsDir: path.join(this.options.reportsDir, 'artifacts', safeName(relativePath), safeName(fullName)),
+      eventsFile: path.join(this.options.reportsDir, 'events', safeName(relativePath), `${safeName(fullName)}.jsonl`),
     };
   }
 
@@ -171,10 +187,4 @@ function testNameOf(test: Entry): string {
   const titles: string[] = [];
   for (let node: Block | Entry | undefined = test; node?.parent; node = node.parent) titles.unshift(node.name);
   return titles.join(' ');
-}
-
-function safeName(text: string): string {
-  const cleaned = text.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^_+|_+$/g, '');
-  if (cleaned.length <= 80) return cleaned || 'unnamed';
-  return `${cleaned.slice(0, 70)}-${createHash('sha256').update(text).digest('hex').slice(0, 8)}`;
 }

@@ -1,6 +1,6 @@
 import { inspect } from 'node:util';
 import type { Circus } from '@jest/types';
-import { redactText } from '../helm/secret-redaction.ts';
+import { redactText } from '../record/secret-redaction.ts';
 
 /**
  * Test failures leave the worker as Jest formats them (console, --json results, the JUnit report): each error of

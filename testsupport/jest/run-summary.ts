@@ -1,5 +1,5 @@
-import type { JestResults } from './jest-results.ts';
-import { type TestRecord, testKey } from './run-state.ts';
+import type { JestResults } from '../report/jest-results.ts';
+import { type TestRecord, testKey } from '../report/run-state.ts';
 
 export interface SuiteError {
   readonly testPath: string;

@@ -2,6 +2,7 @@ import { Writable } from 'node:stream';
 import { Exec, type V1Status } from '@kubernetes/client-node';
 import { loadOptions, type RunOptions } from '../config/options.ts';
 import { ChartTestwareError } from '../errors.ts';
+import { recordExec } from './exec-events.ts';
 import { kubeClients } from './kube-clients.ts';
 
 export interface ExecResult {
@@ -26,7 +27,16 @@ export class ExecError extends ChartTestwareError {}
  * Runs `command` (argv, no shell) in a pod and returns its exit code, stdout and stderr. A non-zero exit is a
  * result, not an error.
  */
-export async function execInPod(
+export function execInPod(
+  namespace: string,
+  pod: string,
+  command: readonly string[],
+  options: ExecOptions = {},
+): Promise<ExecResult> {
+  return recordExec(`${namespace}/${pod}`, command, execUnrecorded(namespace, pod, command, options));
+}
+
+async function execUnrecorded(
   namespace: string,
   pod: string,
   command: readonly string[],

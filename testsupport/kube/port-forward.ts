@@ -5,6 +5,7 @@ import { PortForward } from '@kubernetes/client-node';
 import { WebSocketHandler } from '@kubernetes/client-node/dist/web-socket-handler.js';
 import { loadOptions, type RunOptions } from '../config/options.ts';
 import { ChartTestwareError } from '../errors.ts';
+import { recordSince } from '../record/recorder.ts';
 import { apiMessage, kubeClients } from './kube-clients.ts';
 
 /** A port-forward could not be set up: no such pod or service, no ready endpoint, or the API server refused. */
@@ -33,6 +34,7 @@ export class ForwardedPort implements AsyncDisposable {
   readonly #server: Server;
   readonly #sockets = new Set<Socket>();
   #closed = false;
+  readonly #openedAt = Date.now();
   /** The last error a forwarded connection reported (kubelet could not reach the port, and so on). */
   lastError: string | undefined;
 
@@ -61,6 +63,13 @@ export class ForwardedPort implements AsyncDisposable {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    recordSince(this.#openedAt, {
+      kind: 'port-forward',
+      lane: `Pod ${this.namespace}/${this.pod}`,
+      label: `port-forward 127.0.0.1:${this.localPort} → ${this.remotePort}`,
+      outcome: this.lastError ? 'warning' : 'ok',
+      ...(this.lastError ? { detail: this.lastError } : {}),
+    });
     for (const socket of this.#sockets) socket.destroy();
     await new Promise<void>((resolve) => this.#server.close(() => resolve()));
   }
