@@ -241,7 +241,12 @@ export async function namespaceLiveness(
   if (local === 'dead') return { alive: false, reason: `its runner (pid ${owner?.pid}) on this host is gone` };
   if (local === 'alive') return { alive: true, reason: `its runner (pid ${owner?.pid}) runs on this host` };
   if (annotations[heartbeatAnnotation]) {
-    const heartbeat = await readHeartbeat(options, name);
+    let heartbeat: Awaited<ReturnType<typeof readHeartbeat>>;
+    try {
+      heartbeat = await readHeartbeat(options, name);
+    } catch (error) {
+      return { alive: true, reason: `its heartbeat Lease cannot be read (${apiMessage(error)}): left alone` };
+    }
     if (heartbeat) {
       const age = now - heartbeat.renewedAt;
       return age > heartbeatStaleMs
