@@ -15,6 +15,7 @@ import {
   killRun,
   leftoversOf,
   runNamespace,
+  startRunnerOnAnotherHost,
   startRunnerRun,
   waitForLeftovers,
 } from './interrupted-run.ts';
@@ -58,7 +59,7 @@ mark('chart_deploy').describe('interrupting the runner', () => {
 
   test('after SIGKILL, a janitor on another host reclaims the run once its heartbeat stops, never before', async () => {
     const namespace = runNamespace('sigkill');
-    const run = startRunnerRun(namespace);
+    const run = startRunnerOnAnotherHost(namespace);
     try {
       await waitForLeftovers(run, namespace);
       const alive = await janitorOnAnotherHost(namespace);

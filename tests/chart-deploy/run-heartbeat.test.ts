@@ -159,7 +159,7 @@ mark('chart_deploy').describe('heartbeat and leftovers', () => {
     });
     try {
       const dry = await sweepNamespaces(janitorOptions(), { dryRun: true });
-      expect(dry.orphanedVolumes).toContain(gone);
+      expect(dry.orphans).toContain(`PersistentVolume ${gone}`);
       await sweepNamespaces(janitorOptions(), { wait: true });
       await expect(core().readPersistentVolume({ name: gone })).rejects.toMatchObject({ code: 404 });
       expect(existsSync(dataDir)).toBe(!(await nodesAreThisHost(janitorOptions())));

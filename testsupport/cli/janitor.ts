@@ -58,8 +58,8 @@ function printSweep(sweep: SweepResult, forced: readonly string[], verb: string)
   for (const { name, reason } of deleted) console.log(`janitor: ${verb} ${name}: ${reason}`);
   for (const { name, reason } of sweep.leftAlone.filter((l) => !forced.includes(l.name)))
     console.log(`janitor: left alone ${name}: ${reason}`);
-  for (const name of sweep.orphanedVolumes)
-    console.log(`janitor: ${verb} PersistentVolume ${name} (and its node data) of a clean-up that did not finish`);
+  for (const object of sweep.orphans)
+    console.log(`janitor: ${verb} ${object} left by a namespace that is gone (a clean-up that did not finish)`);
   for (const line of sweep.nodeDataLeft) console.log(`janitor: node data left: ${line}`);
 }
 

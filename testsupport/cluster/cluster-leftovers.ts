@@ -68,24 +68,55 @@ export async function clusterLeftovers(options: RunOptions, names: readonly stri
   return { objects: lists.flat(), volumes };
 }
 
-/** Labels the volumes with their namespace, so they stay known as ours once the namespace is gone. */
-export async function markVolumes(options: RunOptions, leftovers: Leftovers): Promise<void> {
-  const { core } = kubeClients(options);
+/**
+ * Records the leftovers as the namespace's: labels each `leftoverOfLabel=<namespace>`, and gives each volume whose
+ * node data this host can remove the finalizer `nodeDataFinalizer`, so that the volume (and with it the data's
+ * path) outlives any deletion until that data is gone. The runner does this on every heartbeat (so what a release
+ * makes is recorded within seconds of appearing), and every clean-up before it deletes anything.
+ */
+export async function recordLeftovers(options: RunOptions, leftovers: Leftovers): Promise<void> {
+  const { objects } = kubeClients(options);
+  const local = leftovers.volumes.length > 0 && (await nodesAreThisHost(options));
+  const all = [
+    ...leftovers.objects.map((object) => ({ object, namespace: ownerNamespace(object), finalize: false })),
+    ...leftovers.volumes.map(({ volume, namespace }) => ({
+      object: volume as KubernetesObject,
+      namespace,
+      finalize: local && !!namespaceDataDir(volume, namespace),
+    })),
+  ];
   await Promise.all(
-    leftovers.volumes
-      .filter(({ volume, namespace }) => volume.metadata?.labels?.[leftoverOfLabel] !== namespace)
-      .map(({ volume, namespace }) =>
-        core
-          .patchPersistentVolume(
-            { name: volume.metadata?.name ?? '', body: { metadata: { labels: { [leftoverOfLabel]: namespace } } } },
-            setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-          )
-          .catch((error: unknown) => {
-            if (apiStatus(error) !== 404) throw error;
-          }),
-      ),
+    all.map(async ({ object, namespace, finalize }) => {
+      const finalizers = object.metadata?.finalizers ?? [];
+      const addFinalizer = finalize && !finalizers.includes(nodeDataFinalizer);
+      if (!namespace || (object.metadata?.labels?.[leftoverOfLabel] === namespace && !addFinalizer)) return;
+      const metadata: Record<string, unknown> = { labels: { [leftoverOfLabel]: namespace } };
+      // a merge patch replaces the list: send it whole, guarded by the resourceVersion it was read at
+      if (addFinalizer) Object.assign(metadata, { finalizers: [...finalizers, nodeDataFinalizer] });
+      if (addFinalizer) metadata.resourceVersion = object.metadata?.resourceVersion;
+      await objects
+        .patch(
+          { apiVersion: object.apiVersion, kind: object.kind, metadata: { name: object.metadata?.name, ...metadata } },
+          undefined,
+          undefined,
+          undefined,
+          undefined,
+          PatchStrategy.MergePatch,
+        )
+        .catch((error: unknown) => {
+          // gone, or changed since it was listed: the next record sees it again
+          if (apiStatus(error) !== 404 && apiStatus(error) !== 409) throw error;
+        });
+    }),
   );
 }
+
+function ownerNamespace(object: KubernetesObject): string | undefined {
+  return object.metadata?.labels?.[leftoverOfLabel] ?? object.metadata?.annotations?.[helmNamespaceAnnotation];
+}
+
+/** Holds a volume whose node data is still on this host's disk until it is removed. */
+export const nodeDataFinalizer = 'chart-testware.io/node-data';
 
 export async function deleteObjects(options: RunOptions, list: readonly KubernetesObject[]): Promise<void> {
   const { objects } = kubeClients(options);
@@ -100,32 +131,95 @@ export async function deleteObjects(options: RunOptions, list: readonly Kubernet
 
 /**
  * For volumes whose namespace is gone (its pods with it): removes their node data when the node is this host,
- * then deletes them. Returns what is left on the node, for the caller to report.
+ * releases our finalizer and deletes them. Returns what is left on the node, for the caller to report.
  */
 export async function releaseVolumes(options: RunOptions, volumes: Leftovers['volumes']): Promise<string[]> {
+  const { core } = kubeClients(options);
   const left: string[] = [];
   const local = volumes.length > 0 && (await nodesAreThisHost(options));
   for (const { volume, namespace } of volumes) {
     const dir = namespaceDataDir(volume, namespace);
     if (dir && local) await removeNodeData(dir);
     else if (dir) left.push(`${dir} (PersistentVolume ${volume.metadata?.name}, on a node that is not this host)`);
+    if (!local && dir) continue;
+    const name = volume.metadata?.name ?? '';
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const current = await core.readPersistentVolume({ name }).catch(() => undefined);
+      const finalizers = current?.metadata?.finalizers ?? [];
+      if (!current || !finalizers.includes(nodeDataFinalizer)) break;
+      const patched = await core
+        .patchPersistentVolume(
+          {
+            name,
+            body: {
+              metadata: {
+                resourceVersion: current.metadata?.resourceVersion,
+                finalizers: finalizers.filter((f) => f !== nodeDataFinalizer),
+              },
+            },
+          },
+          setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+        )
+        .then(
+          () => true,
+          (error: unknown) => {
+            if (apiStatus(error) === 404) return true;
+            if (apiStatus(error) === 409) return false;
+            throw error;
+          },
+        );
+      if (patched) break;
+    }
   }
   await deleteObjects(options, volumes.map(({ volume }) => volume) as KubernetesObject[]);
   return left;
 }
 
-/** Volumes labelled as leftovers of namespaces that no longer exist: a clean-up that did not finish. */
-export async function orphanedVolumes(options: RunOptions): Promise<Leftovers['volumes']> {
-  const { core } = kubeClients(options);
-  const labelled = (await core.listPersistentVolume({ labelSelector: leftoverOfLabel })).items;
-  const orphans: Leftovers['volumes'] = [];
-  for (const volume of labelled) {
-    const namespace = volume.metadata?.labels?.[leftoverOfLabel] ?? '';
-    const exists = await core.readNamespace({ name: namespace }).then(
-      () => true,
-      (error: unknown) => apiStatus(error) !== 404,
-    );
-    if (!exists) orphans.push({ volume: { ...volume, kind: 'PersistentVolume', apiVersion: 'v1' }, namespace });
+/**
+ * Leftovers labelled as those of namespaces that no longer exist: a clean-up that did not finish, or a namespace
+ * deleted by other means. Cluster-scoped objects are returned to delete, volumes to release.
+ */
+export async function orphanedLeftovers(options: RunOptions): Promise<Leftovers> {
+  const { core, objects } = kubeClients(options);
+  const exists = new Map<string, Promise<boolean>>();
+  const namespaceExists = (name: string) => {
+    let answer = exists.get(name);
+    if (!answer) {
+      answer = core.readNamespace({ name }).then(
+        () => true,
+        (error: unknown) => apiStatus(error) !== 404,
+      );
+      exists.set(name, answer);
+    }
+    return answer;
+  };
+  const orphan = async (object: KubernetesObject) =>
+    !(await namespaceExists(object.metadata?.labels?.[leftoverOfLabel] ?? ''));
+  const volumes: Leftovers['volumes'] = [];
+  for (const volume of (await core.listPersistentVolume({ labelSelector: leftoverOfLabel })).items) {
+    if (await orphan(volume))
+      volumes.push({
+        volume: { ...volume, kind: 'PersistentVolume', apiVersion: 'v1' },
+        namespace: volume.metadata?.labels?.[leftoverOfLabel] ?? '',
+      });
   }
-  return orphans;
+  const found: KubernetesObject[] = [];
+  for (const { apiVersion, kind } of clusterKinds) {
+    try {
+      const list = await objects.list(
+        apiVersion,
+        kind,
+        undefined,
+        undefined,
+        undefined,
+        undefined,
+        undefined,
+        leftoverOfLabel,
+      );
+      for (const item of list.items) if (await orphan(item)) found.push({ ...item, kind, apiVersion });
+    } catch {
+      // not served, or not ours to list
+    }
+  }
+  return { objects: found, volumes };
 }

@@ -8,7 +8,13 @@ import { ChartTestwareError, ConfigError } from '../errors.ts';
 import { currentTest } from '../jest/test-context.ts';
 import { apiMessage, apiStatus, kubeClients } from '../kube/kube-clients.ts';
 import { waitUntil } from '../kube/wait-until.ts';
-import { clusterLeftovers, deleteObjects, markVolumes, orphanedVolumes, releaseVolumes } from './cluster-leftovers.ts';
+import {
+  clusterLeftovers,
+  deleteObjects,
+  orphanedLeftovers,
+  recordLeftovers,
+  releaseVolumes,
+} from './cluster-leftovers.ts';
 import { localBootId } from './node-data.ts';
 import { beat, heartbeatAnnotation, heartbeatLeaseName, heartbeatStaleMs, readHeartbeat } from './run-heartbeat.ts';
 
@@ -300,8 +306,8 @@ async function sweepQuietly(options: RunOptions): Promise<void> {
 export interface SweepResult {
   readonly deleted: { name: string; reason: string }[];
   readonly leftAlone: { name: string; reason: string }[];
-  /** PersistentVolumes of namespaces that were already gone (an earlier clean-up that did not finish). */
-  readonly orphanedVolumes: string[];
+  /** Leftovers (`<Kind> <name>`) of namespaces that were already gone: an earlier clean-up that did not finish. */
+  readonly orphans: string[];
   /** Node data that could not be removed from here. */
   readonly nodeDataLeft: string[];
 }
@@ -327,11 +333,14 @@ export async function sweepNamespaces(
     const liveness = await namespaceLiveness(options, ns, now);
     (liveness.alive ? leftAlone : deleted).push({ name, reason: liveness.reason });
   }
-  const orphans = await orphanedVolumes(options);
+  const orphans = await orphanedLeftovers(options);
   const result: SweepResult = {
     deleted,
     leftAlone,
-    orphanedVolumes: orphans.map(({ volume }) => volume.metadata?.name ?? ''),
+    orphans: [
+      ...orphans.objects.map((object) => `${object.kind} ${object.metadata?.name}`),
+      ...orphans.volumes.map(({ volume }) => `PersistentVolume ${volume.metadata?.name}`),
+    ],
     nodeDataLeft: [],
   };
   if (dryRun) return result;
@@ -341,7 +350,8 @@ export async function sweepNamespaces(
       deleted.map((d) => d.name),
       { wait },
     );
-  if (orphans.length > 0) result.nodeDataLeft.push(...(await releaseVolumes(options, orphans)));
+  await deleteObjects(options, orphans.objects);
+  if (orphans.volumes.length > 0) result.nodeDataLeft.push(...(await releaseVolumes(options, orphans.volumes)));
   return result;
 }
 
@@ -389,8 +399,11 @@ export async function releaseRunNamespaces(options: RunOptions, outcome: { faile
     return;
   }
   await deleteNamespaces(options, names, { wait: true });
-  const orphans = await orphanedVolumes(options).catch(() => []);
-  if (orphans.length > 0) await releaseVolumes(options, orphans).catch(() => undefined);
+  const orphans = await orphanedLeftovers(options).catch(() => undefined);
+  if (orphans) {
+    await deleteObjects(options, orphans.objects).catch(() => undefined);
+    await releaseVolumes(options, orphans.volumes).catch(() => undefined);
+  }
 }
 
 /** The kubectl command line (for people to paste) that reaches the run's cluster. */
@@ -413,8 +426,8 @@ export async function deleteNamespaces(
   { wait = true }: { wait?: boolean } = {},
 ): Promise<void> {
   const leftovers = await clusterLeftovers(options, names);
-  await markVolumes(options, leftovers).catch((error: unknown) => {
-    throw apiError('cannot label the volumes of the namespaces', error);
+  await recordLeftovers(options, leftovers).catch((error: unknown) => {
+    throw apiError('cannot record the cluster-scoped leftovers of the namespaces', error);
   });
   await deleteObjects(options, leftovers.objects).catch((error: unknown) => {
     throw apiError('cannot delete the cluster-scoped leftovers of the namespaces', error);

@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import { type KubernetesObject, PatchStrategy } from '@kubernetes/client-node';
 import type { RunOptions } from '../config/options.ts';
 import { apiStatus, kubeClients } from '../kube/kube-clients.ts';
+import { clusterLeftovers, recordLeftovers } from './cluster-leftovers.ts';
 
 /**
  * A run's liveness as the cluster sees it: a coordination.k8s.io Lease in each job namespace, renewed by the
@@ -95,7 +96,8 @@ export async function readHeartbeat(options: RunOptions, namespace: string): Pro
 
 /**
  * Run by the runner (the process whose life is the run's): every `heartbeatIntervalMs`, once the run has used the
- * cluster, renews the Lease of every namespace of the run. A failed renewal is retried at the next beat; only
+ * cluster, renews the Lease of every namespace of the run and records their cluster-scoped leftovers (see
+ * cluster-leftovers.ts). A failed renewal is retried at the next beat; only
  * `heartbeatStaleMs` of silence lets a janitor reclaim the namespaces. `stop()` ends it (after the clean-up).
  */
 export function startRunHeartbeat(
@@ -110,6 +112,8 @@ export function startRunHeartbeat(
     try {
       const names = await listRunNamespaces();
       await Promise.all(names.map((name) => beat(options, name).catch(() => undefined)));
+      // what the run's releases made outside its namespaces, recorded as theirs within a beat of appearing
+      if (names.length > 0) await recordLeftovers(options, await clusterLeftovers(options, names));
     } catch {
       // the API server may be away for a moment: the next beat tries again
     } finally {
