@@ -13,10 +13,10 @@ import { namespaceDataDir, nodesAreThisHost, removeNodeData } from './node-data.
  * - every object helm creates carries `meta.helm.sh/release-namespace`, written by the same API call that creates
  *   it: cluster-scoped objects of these kinds with our namespace there are ours;
  * - PersistentVolumes bound to (or reserved for) a claim of the namespace (`spec.claimRef`);
- * - while the namespace is being deleted, its volumes carry `leftoverOfLabel=<namespace>`: they outlive it until
- *   their node data is removed, so a run that dies half-way leaves a record the next run and the janitor find.
- * The namespace is deleted only after every other leftover was deleted, so a crash at any point leaves either the
- * namespace (whose releases still name it) or labelled volumes.
+ * - once recorded (recordLeftovers: by the runner's heartbeat, and by every clean-up before it deletes anything)
+ *   they carry `leftoverOfLabel=<namespace>`, which outlives the namespace: a clean-up that dies half-way, or a
+ *   namespace deleted by other means, leaves labelled orphans that the next run and the janitor find.
+ * The namespace is deleted only after every other leftover was, and volumes only after their node data.
  */
 export const leftoverOfLabel = 'chart-testware.io/leftover-of';
 const helmNamespaceAnnotation = 'meta.helm.sh/release-namespace';
