@@ -42,10 +42,16 @@ function runEnv(): Record<string, string> {
 }
 
 export type Run = ResultPromise<{ all: true; reject: false }>;
+const ended = new WeakSet<Run>();
+
+function tracked(run: Run): Run {
+  run.then(() => ended.add(run));
+  return run;
+}
 
 /** The runner itself (`node testsupport/jest/cli.ts ...`). */
 export function startRunnerRun(namespace: string): Run {
-  return startRunner(runArgs(namespace), runEnv());
+  return tracked(startRunner(runArgs(namespace), runEnv()));
 }
 
 /**
@@ -57,24 +63,27 @@ export function startRunnerOnAnotherHost(namespace: string): Run {
   for (const name of runIdentity) delete env[name];
   const host = `ct-run-host-${namespace}`.slice(0, 60);
   const cli = path.join(projectRoot, 'testsupport', 'jest', 'cli.ts');
-  return execa(
+  const run = execa(
     'unshare',
     ['--uts', '--', 'sh', '-c', 'hostname "$0" && exec "$@"', host, process.execPath, cli, ...runArgs(namespace)],
     { cwd: projectRoot, env, extendEnv: false, reject: false, all: true },
   );
+  return tracked(run);
 }
 
 /** `npm test -- ...`, as a CI job or a supervisor starts it: signals then go to npm, not to the runner. */
 export function startNpmRun(namespace: string): Run {
   const env: Record<string, string | undefined> = { ...process.env, ...runEnv() };
   for (const name of runIdentity) delete env[name];
-  return execa('npm', ['test', '--', ...runArgs(namespace)], {
-    cwd: projectRoot,
-    env,
-    extendEnv: false,
-    reject: false,
-    all: true,
-  });
+  return tracked(
+    execa('npm', ['test', '--', ...runArgs(namespace)], {
+      cwd: projectRoot,
+      env,
+      extendEnv: false,
+      reject: false,
+      all: true,
+    }),
+  );
 }
 
 /** The child processes of `pid` (the runner under npm, Jest under the runner). */
@@ -195,6 +204,8 @@ export async function interruptDuringInstall(
 
 /** Stops every process of a run at once (the test's own clean-up when it fails half-way). */
 export function killRun(run: Run, via: 'npm' | 'runner'): void {
+  // once it has exited its pid may belong to someone else: never look up its children then
+  if (ended.has(run)) return;
   const runner = via === 'npm' ? childrenOf(run.pid ?? 0)[0] : run.pid;
   for (const jest of runner ? childrenOf(runner) : []) {
     try {

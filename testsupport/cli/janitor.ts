@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `npm run janitor [-- --dry-run] [--no-wait] [--force NAMESPACE...]`: deletes the namespaces of chart-testware runs
-// that expired (past expires-at, or their run's process on this host is gone), with their cluster-scoped leftovers.
+// that are dead (past expires-at, their runner on this host gone, or their heartbeat Lease stale), with their
+// cluster-scoped leftovers and node data; prints the live ones it left alone and why.
 import { parseArgs } from 'node:util';
 import { deleteNamespaces, isOurs, type SweepResult, sweepNamespaces } from '../cluster/job-namespace.ts';
 import { loadOptions } from '../config/options.ts';
