@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect, test } from '@jest/globals';
 import { execa } from 'execa';
+import { nodesAreThisHost } from '../../testsupport/cluster/node-data.ts';
+import { loadOptions } from '../../testsupport/config/options.ts';
 import { mark } from '../../testsupport/index.ts';
 import { apiStatus, kubeClients } from '../../testsupport/kube/kube-clients.ts';
 import { giveUp, waitUntil } from '../../testsupport/kube/wait-until.ts';
@@ -37,6 +39,13 @@ async function volumesOf(namespace: string): Promise<string[]> {
     .map((pv) => pv.metadata?.name ?? '');
 }
 
+/** The all-kinds fixture's volume data on the node (`<hostPathBase>/<namespace>-<release>-db`). */
+async function nodeDataLeft(namespace: string): Promise<string[]> {
+  const base = '/tmp/chart-testware-fixtures';
+  if (!(await nodesAreThisHost(loadOptions())) || !existsSync(base)) return [];
+  return readdirSync(base).filter((entry) => entry.startsWith(`${namespace}-`));
+}
+
 async function waitForDeployed(run: ReturnType<typeof startRunner>, readyFile: string): Promise<void> {
   let ended: string | undefined;
   run.then((result) => {
@@ -59,6 +68,7 @@ mark('chart_deploy').describe('interrupted runs', () => {
     try {
       await waitForDeployed(run, readyFile);
       expect(await namespaceGone(namespace)).toBe(false);
+      expect(await nodeDataLeft(namespace)).toHaveLength((await nodesAreThisHost(loadOptions())) ? 1 : 0);
       expect(await volumesOf(namespace)).toHaveLength(1);
       run.kill('SIGINT');
       const result = await run;
@@ -66,6 +76,7 @@ mark('chart_deploy').describe('interrupted runs', () => {
       // the runner waited for the deletion before it exited
       expect(await namespaceGone(namespace)).toBe(true);
       expect(await volumesOf(namespace)).toEqual([]);
+      expect(await nodeDataLeft(namespace)).toEqual([]);
     } finally {
       run.kill('SIGKILL');
     }
@@ -78,6 +89,7 @@ mark('chart_deploy').describe('interrupted runs', () => {
     try {
       await waitForDeployed(run, readyFile);
       expect(await namespaceGone(namespace)).toBe(false);
+      expect(await nodeDataLeft(namespace)).toHaveLength((await nodesAreThisHost(loadOptions())) ? 1 : 0);
       // the job is killed outright: the runner and Jest (its own process group) get no chance to clean up
       const jestPids = readFileSync(`/proc/${run.pid}/task/${run.pid}/children`, 'utf8').trim().split(/\s+/);
       run.kill('SIGKILL');
@@ -90,6 +102,7 @@ mark('chart_deploy').describe('interrupted runs', () => {
       }
       await run;
       expect(await namespaceGone(namespace)).toBe(false);
+      expect(await nodeDataLeft(namespace)).toHaveLength((await nodesAreThisHost(loadOptions())) ? 1 : 0);
       const env = { ...process.env, CHART_TESTWARE_OPTIONS: '', CHART_TESTWARE_RUN_ID: `janitor-${namespace}` };
       const janitor = await execa(process.execPath, [path.join(projectRoot, 'testsupport', 'cli', 'janitor.ts')], {
         env,
@@ -99,6 +112,7 @@ mark('chart_deploy').describe('interrupted runs', () => {
       expect(janitor.stdout).toContain(namespace);
       expect(await namespaceGone(namespace)).toBe(true);
       expect(await volumesOf(namespace)).toEqual([]);
+      expect(await nodeDataLeft(namespace)).toEqual([]);
     } finally {
       run.kill('SIGKILL');
     }

@@ -178,8 +178,10 @@ mark('chart_deploy').describe('job namespace', () => {
       reject: false,
     });
     expect({ exitCode: janitor.exitCode, stderr: janitor.stderr }).toEqual({ exitCode: 0, stderr: '' });
-    expect(janitor.stdout).toContain(dead);
-    expect(janitor.stdout).not.toContain(kept);
+    expect(janitor.stdout).toContain(`janitor: deleted ${dead}: its runner (pid ${child.stdout}) on this host is gone`);
+    // the kept one is listed as left alone, with the reason
+    expect(janitor.stdout).toMatch(new RegExp(`janitor: left alone ${kept}: kept \\(--keep\\) until ${future}`));
+    expect(janitor.stdout).not.toContain(`deleted ${kept}`);
     expect(await exists(dead)).toBe(false);
     expect(await exists(kept)).toBe(true);
   }, 120_000);

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm run janitor [-- --dry-run] [--no-wait] [--force NAMESPACE...]`: deletes the namespaces of chart-testware runs
-// that expired (past expires-at, or their run's process on this host is gone), with their cluster-scoped leftovers.
-import { deleteExpiredNamespaces, deleteNamespaces, isOurs } from '../cluster/job-namespace.ts';
+// that are dead (past expires-at, their runner on this host gone, or their heartbeat Lease stale), with their
+// cluster-scoped leftovers and node data; prints the live ones it left alone and why.
+import { deleteNamespaces, isOurs, type SweepResult, sweepNamespaces } from '../cluster/job-namespace.ts';
 import { loadOptions } from '../config/options.ts';
 import { ConfigError } from '../errors.ts';
 import { checkCluster } from '../kube/cluster-check.ts';
@@ -45,12 +46,25 @@ async function main(): Promise<number> {
     forced.push(name);
   }
   const wait = !values['no-wait'];
-  const expired = await deleteExpiredNamespaces(options, { wait, dryRun: values['dry-run'] });
+  const sweep = await sweepNamespaces(options, { wait, dryRun: values['dry-run'] });
   if (forced.length > 0 && !values['dry-run']) await deleteNamespaces(options, forced, { wait });
-  const all = [...new Set([...expired, ...forced])];
-  const verb = values['dry-run'] ? 'would delete' : wait ? 'deleted' : 'deleting';
-  console.log(all.length > 0 ? `janitor: ${verb} ${all.join(', ')}` : 'janitor: no expired chart-testware namespace');
+  printSweep(sweep, forced, values['dry-run'] ? 'would delete' : wait ? 'deleted' : 'deleting');
   return 0;
+}
+
+/** One line per namespace deleted or left alone, each with the reason (see namespaceLiveness). */
+function printSweep(sweep: SweepResult, forced: readonly string[], verb: string): void {
+  const deleted = [
+    ...sweep.deleted.filter((d) => !forced.includes(d.name)),
+    ...forced.map((name) => ({ name, reason: '--force' })),
+  ];
+  if (deleted.length === 0) console.log('janitor: no expired chart-testware namespace');
+  for (const { name, reason } of deleted) console.log(`janitor: ${verb} ${name}: ${reason}`);
+  for (const { name, reason } of sweep.leftAlone.filter((l) => !forced.includes(l.name)))
+    console.log(`janitor: left alone ${name}: ${reason}`);
+  for (const object of sweep.orphans)
+    console.log(`janitor: ${verb} ${object} left by a namespace that is gone (a clean-up that did not finish)`);
+  for (const line of sweep.nodeDataLeft) console.log(`janitor: node data left: ${line}`);
 }
 
 runCli('janitor', usage, main);

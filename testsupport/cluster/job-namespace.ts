@@ -8,6 +8,15 @@ import { currentTest } from '../context/test-context.ts';
 import { ChartTestwareError, ConfigError } from '../errors.ts';
 import { apiMessage, apiStatus, kubeClients } from '../kube/kube-clients.ts';
 import { waitUntil } from '../kube/wait-until.ts';
+import {
+  clusterLeftovers,
+  deleteObjects,
+  orphanedLeftovers,
+  recordLeftovers,
+  releaseVolumes,
+} from './cluster-leftovers.ts';
+import { localBootId } from './node-data.ts';
+import { beat, heartbeatAnnotation, heartbeatLeaseName, heartbeatStaleMs, readHeartbeat } from './run-heartbeat.ts';
 
 export const managedByLabel = 'app.kubernetes.io/managed-by';
 export const managedByValue = 'chart-testware';
@@ -69,7 +78,10 @@ async function ensure(options: RunOptions, name: string, testFile: string | unde
   const deadline = Date.now() + options.timeouts.namespaceDeleteTimeoutMs + 30_000;
   for (;;) {
     try {
-      await core.createNamespace({ body: namespaceBody(options, name, testFile) });
+      const body = namespaceBody(options, name, testFile);
+      await core.createNamespace({ body });
+      // the first beat; the runner renews it (a failure here is made good by its next beat)
+      if (body.metadata?.annotations?.[heartbeatAnnotation]) await beat(options, name).catch(() => undefined);
       await sweepQuietly(options);
       break;
     } catch (error) {
@@ -84,12 +96,13 @@ async function ensure(options: RunOptions, name: string, testFile: string | unde
     }
     const labels = existing.metadata?.labels ?? {};
     if (labels[runIdLabel] === options.runId && !existing.metadata?.deletionTimestamp) break;
-    if (labels[runIdLabel] !== options.runId && !isExpired(existing)) {
+    const liveness = labels[runIdLabel] !== options.runId ? await namespaceLiveness(options, existing) : undefined;
+    if (liveness?.alive) {
       const annotations = existing.metadata?.annotations ?? {};
       throw new ConfigError(
         `namespace ${name} belongs to another chart-testware run (${labels[runIdLabel]}${
           labels[jobIdLabel] ? `, job ${labels[jobIdLabel]}` : ''
-        }, created ${annotations[createdAtAnnotation] ?? '?'}) that is still alive and expires ${annotations[expiresAtAnnotation] ?? '?'}`,
+        }, created ${annotations[createdAtAnnotation] ?? '?'}) that is still alive: ${liveness.reason}`,
         { hint: 'use another --test-namespace, or stop that run; `npm run janitor -- --force <name>` deletes it' },
       );
     }
@@ -98,8 +111,12 @@ async function ensure(options: RunOptions, name: string, testFile: string | unde
         hint: `look at what is left: kubectl get all -n ${name}; then run \`npm run janitor\``,
       });
     }
-    if (!existing.metadata?.deletionTimestamp) await deleteQuietly(options, name);
-    await waitForNamespacesGone(options, [name], options.timeouts.namespaceDeleteTimeoutMs);
+    if (existing.metadata?.deletionTimestamp) {
+      await waitForNamespacesGone(options, [name], options.timeouts.namespaceDeleteTimeoutMs);
+    } else {
+      process.stderr.write(`[chart-testware] replacing namespace ${name} of a dead run: ${liveness?.reason}\n`);
+      await deleteNamespaces(options, [name], { wait: true });
+    }
   }
   await waitUntil(
     async () => {
@@ -127,6 +144,8 @@ function namespaceBody(options: RunOptions, name: string, testFile: string | und
     [expiresAtAnnotation]: new Date(now + options.timeouts.namespaceTtlMs).toISOString(),
     [ownerAnnotation]: JSON.stringify(ownerProcess()),
   };
+  // a runner renews a heartbeat Lease; Jest started on its own has nobody to renew one (it expires by time)
+  if (process.env.CHART_TESTWARE_RUNNER_PID) annotations[heartbeatAnnotation] = heartbeatLeaseName;
   if (testFile) annotations['chart-testware.io/test-file'] = path.relative(process.cwd(), testFile);
   return { metadata: { name, labels, annotations } };
 }
@@ -156,13 +175,7 @@ function ownerProcess(): OwnerProcess {
   return { host: hostname(), boot: bootId(), pid, start: processStart(pid) ?? '' };
 }
 
-function bootId(): string {
-  try {
-    return readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
-  } catch {
-    return '';
-  }
-}
+const bootId = localBootId;
 
 function processStart(pid: number): string | undefined {
   try {
@@ -178,22 +191,86 @@ export function isOurs(namespace: KubernetesObject): boolean {
   return namespace.metadata?.labels?.[managedByLabel] === managedByValue && !!namespace.metadata.labels[runIdLabel];
 }
 
+function ownerOf(namespace: KubernetesObject): OwnerProcess | undefined {
+  try {
+    return JSON.parse(namespace.metadata?.annotations?.[ownerAnnotation] ?? '') as OwnerProcess;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether the owner process is known dead (on this host, same boot, not running), alive, or unknown (elsewhere). */
+function localOwnerState(owner: OwnerProcess | undefined): 'dead' | 'alive' | 'elsewhere' {
+  if (!owner || owner.host !== hostname() || owner.boot !== bootId()) return 'elsewhere';
+  return processStart(owner.pid) === owner.start ? 'alive' : 'dead';
+}
+
 /**
- * Expired: past its expires-at, or (unless kept) its owner process on this host is gone. Namespaces of runs on
- * other hosts only expire by time.
+ * Expired by what this host alone can tell (no heartbeat): past its expires-at, or (unless kept) its owner process
+ * on this host is gone. Namespaces of runs on other hosts only expire by time here; see namespaceLiveness.
  */
 export function isExpired(namespace: KubernetesObject, now = Date.now()): boolean {
   const annotations = namespace.metadata?.annotations ?? {};
   const expiresAt = Date.parse(annotations[expiresAtAnnotation] ?? '');
   if (!Number.isNaN(expiresAt) && expiresAt <= now) return true;
   if (annotations[keptAnnotation] === 'true') return false;
-  try {
-    const owner = JSON.parse(annotations[ownerAnnotation] ?? '') as OwnerProcess;
-    if (owner.host !== hostname() || owner.boot !== bootId()) return false;
-    return processStart(owner.pid) !== owner.start;
-  } catch {
-    return false;
+  return localOwnerState(ownerOf(namespace)) === 'dead';
+}
+
+/** Whether a namespace's run is alive, and why we think so (the janitor prints it). */
+export interface Liveness {
+  readonly alive: boolean;
+  readonly reason: string;
+}
+
+/**
+ * The verdict on a namespace of ours, in this order: past expires-at is dead; kept lives until then; a runner on
+ * this host that is gone is dead, one that runs is alive; then its heartbeat Lease: renewed within
+ * `heartbeatStaleMs` is alive, older (or never created that long after the namespace) is dead. A namespace without
+ * a heartbeat (made by an older chart-testware, or by Jest without the runner) is judged as before: it lives until
+ * it expires, unless its owner is known dead on this host.
+ */
+export async function namespaceLiveness(
+  options: RunOptions,
+  namespace: V1Namespace,
+  now = Date.now(),
+): Promise<Liveness> {
+  const annotations = namespace.metadata?.annotations ?? {};
+  const name = namespace.metadata?.name ?? '';
+  const expires = annotations[expiresAtAnnotation] ?? '?';
+  const seconds = (ms: number) => `${Math.round(ms / 1000)} s`;
+  const expiresAt = Date.parse(expires);
+  if (!Number.isNaN(expiresAt) && expiresAt <= now) return { alive: false, reason: `expired at ${expires}` };
+  if (annotations[keptAnnotation] === 'true') return { alive: true, reason: `kept (--keep) until ${expires}` };
+  const owner = ownerOf(namespace);
+  const local = localOwnerState(owner);
+  if (local === 'dead') return { alive: false, reason: `its runner (pid ${owner?.pid}) on this host is gone` };
+  if (local === 'alive') return { alive: true, reason: `its runner (pid ${owner?.pid}) runs on this host` };
+  if (annotations[heartbeatAnnotation]) {
+    let heartbeat: Awaited<ReturnType<typeof readHeartbeat>>;
+    try {
+      heartbeat = await readHeartbeat(options, name);
+    } catch (error) {
+      return { alive: true, reason: `its heartbeat Lease cannot be read (${apiMessage(error)}): left alone` };
+    }
+    if (heartbeat) {
+      const age = now - heartbeat.renewedAt;
+      return age > heartbeatStaleMs
+        ? {
+            alive: false,
+            reason: `no heartbeat for ${seconds(age)} (Lease ${heartbeatLeaseName}, ${heartbeat.holder})`,
+          }
+        : { alive: true, reason: `heartbeat ${seconds(Math.max(0, age))} ago from ${heartbeat.holder}` };
+    }
+    const age = now - Date.parse(namespace.metadata?.creationTimestamp?.toString() ?? '');
+    return age > heartbeatStaleMs
+      ? { alive: false, reason: `its heartbeat Lease never appeared (created ${seconds(age)} ago)` }
+      : { alive: true, reason: `just created (${seconds(age)} ago), no heartbeat yet` };
   }
+  return {
+    alive: true,
+    reason: `no heartbeat (made by an older chart-testware or without the runner) on host ${owner?.host ?? '?'}: lives until it expires at ${expires}`,
+  };
 }
 
 async function readNamespace(options: RunOptions, name: string): Promise<V1Namespace | undefined> {
@@ -215,45 +292,98 @@ async function deleteQuietly(options: RunOptions, name: string): Promise<void> {
 
 async function sweepQuietly(options: RunOptions): Promise<void> {
   try {
-    const swept = await deleteExpiredNamespaces(options, { wait: false });
-    if (swept.length > 0) process.stderr.write(`[chart-testware] deleting expired namespaces: ${swept.join(', ')}\n`);
+    const swept = await sweepNamespaces(options, { wait: false });
+    if (swept.deleted.length > 0)
+      process.stderr.write(
+        `[chart-testware] deleting namespaces of dead runs: ${swept.deleted.map((d) => `${d.name} (${d.reason})`).join(', ')}\n`,
+      );
   } catch (error) {
     process.stderr.write(`[chart-testware] could not sweep expired namespaces: ${(error as Error).message}\n`);
   }
 }
 
+/** What a sweep did: namespaces deleted and left alone (each with its reason), volumes finished, data left. */
+export interface SweepResult {
+  readonly deleted: { name: string; reason: string }[];
+  readonly leftAlone: { name: string; reason: string }[];
+  /** Leftovers (`<Kind> <name>`) of namespaces that were already gone: an earlier clean-up that did not finish. */
+  readonly orphans: string[];
+  /** Node data that could not be removed from here. */
+  readonly nodeDataLeft: string[];
+}
+
 /**
- * Deletes every namespace of ours that has expired (see isExpired) and is not of this run, with its
- * cluster-scoped leftovers. Returns their names; waits until they are gone unless `wait: false`.
+ * The janitor: deletes every namespace of ours whose run is dead (see namespaceLiveness) and is not of this run,
+ * with its cluster-scoped leftovers, and finishes clean-ups that died half-way (labelled volumes of namespaces that
+ * are gone). Waits until they are gone unless `wait: false` (then volumes and node data wait for the next sweep or
+ * the end of this run).
  */
-export async function deleteExpiredNamespaces(
+export async function sweepNamespaces(
   options: RunOptions = loadOptions(),
   { wait = true, dryRun = false }: { wait?: boolean; dryRun?: boolean } = {},
-): Promise<string[]> {
+): Promise<SweepResult> {
   const { core } = kubeClients(options);
   const list = await core.listNamespace({ labelSelector: ownSelector });
   const now = Date.now();
-  const expired = list.items
-    .filter((ns) => isOurs(ns) && ns.metadata?.labels?.[runIdLabel] !== options.runId && isExpired(ns, now))
-    .map((ns) => ns.metadata?.name ?? '')
-    .filter(Boolean);
-  if (!dryRun && expired.length > 0) await deleteNamespaces(options, expired, { wait });
-  return expired;
+  const deleted: SweepResult['deleted'] = [];
+  const leftAlone: SweepResult['leftAlone'] = [];
+  for (const ns of list.items) {
+    const name = ns.metadata?.name ?? '';
+    if (!isOurs(ns) || ns.metadata?.labels?.[runIdLabel] === options.runId) continue;
+    const liveness = await namespaceLiveness(options, ns, now);
+    (liveness.alive ? leftAlone : deleted).push({ name, reason: liveness.reason });
+  }
+  const orphans = await orphanedLeftovers(options);
+  const result: SweepResult = {
+    deleted,
+    leftAlone,
+    orphans: [
+      ...orphans.objects.map((object) => `${object.kind} ${object.metadata?.name}`),
+      ...orphans.volumes.map(({ volume }) => `PersistentVolume ${volume.metadata?.name}`),
+    ],
+    nodeDataLeft: [],
+  };
+  if (dryRun) return result;
+  if (deleted.length > 0)
+    await deleteNamespaces(
+      options,
+      deleted.map((d) => d.name),
+      { wait },
+    );
+  await deleteObjects(options, orphans.objects);
+  if (orphans.volumes.length > 0) result.nodeDataLeft.push(...(await releaseVolumes(options, orphans.volumes)));
+  return result;
+}
+
+/** The names of the namespaces of ours whose run is dead (see sweepNamespaces); deletes them unless dryRun. */
+export async function deleteExpiredNamespaces(
+  options: RunOptions = loadOptions(),
+  flags: { wait?: boolean; dryRun?: boolean } = {},
+): Promise<string[]> {
+  return (await sweepNamespaces(options, flags)).deleted.map((d) => d.name);
+}
+
+/** The namespaces of this run (to delete at its end, and to renew the heartbeat of while it runs). */
+export async function runNamespaces(options: RunOptions): Promise<V1Namespace[]> {
+  const list = await kubeClients(options).core.listNamespace({
+    labelSelector: `${ownSelector},${runIdLabel}=${options.runId}`,
+  });
+  return list.items;
 }
 
 /**
  * Called once by the runner after Jest exits, and on SIGINT/SIGTERM: deletes every namespace of this run (unless
  * --keep says otherwise: kept ones print how to inspect them and still expire) with its cluster-scoped leftovers,
- * and waits until they are gone.
+ * and waits until they are gone; then finishes any clean-up a dead run left half-way.
  */
 export async function releaseRunNamespaces(options: RunOptions, outcome: { failed: boolean }): Promise<void> {
   const { core } = kubeClients(options);
-  const list = await core.listNamespace({ labelSelector: `${ownSelector},${runIdLabel}=${options.runId}` });
-  const names = list.items.map((ns) => ns.metadata?.name ?? '').filter(Boolean);
+  const items = await runNamespaces(options);
+  const names = items.map((ns) => ns.metadata?.name ?? '').filter(Boolean);
   if (names.length === 0) return;
   const keep = options.keep === 'always' || (options.keep === 'on-failure' && outcome.failed);
   if (keep) {
-    for (const ns of list.items) {
+    for (const ns of items) {
       const name = ns.metadata?.name ?? '';
       await core.patchNamespace(
         { name, body: { metadata: { annotations: { [keptAnnotation]: 'true' } } } },
@@ -269,6 +399,11 @@ export async function releaseRunNamespaces(options: RunOptions, outcome: { faile
     return;
   }
   await deleteNamespaces(options, names, { wait: true });
+  const orphans = await orphanedLeftovers(options).catch(() => undefined);
+  if (orphans) {
+    await deleteObjects(options, orphans.objects).catch(() => undefined);
+    await releaseVolumes(options, orphans.volumes).catch(() => undefined);
+  }
 }
 
 /** The kubectl command line (for people to paste) that reaches the run's cluster. */
@@ -279,46 +414,36 @@ export function kubectlCommand(options: RunOptions, args: readonly string[]): st
   return [...parts, ...args].join(' ');
 }
 
-/** Deletes the namespaces and the PersistentVolumes (and cluster RBAC) their releases left behind. */
+/**
+ * Deletes the namespaces and what their releases left outside them, in an order that a crash cannot break (see
+ * cluster-leftovers.ts): volumes labelled as theirs, other cluster-scoped leftovers deleted, the namespaces
+ * deleted; once those are gone (and their pods with them), the volumes' node data removed and the volumes deleted.
+ * With `wait: false` the last step is left to the next sweep, the end of the run or the janitor.
+ */
 export async function deleteNamespaces(
   options: RunOptions,
   names: readonly string[],
   { wait = true }: { wait?: boolean } = {},
 ): Promise<void> {
   const leftovers = await clusterLeftovers(options, names);
+  await recordLeftovers(options, leftovers).catch((error: unknown) => {
+    throw apiError('cannot record the cluster-scoped leftovers of the namespaces', error);
+  });
+  await deleteObjects(options, leftovers.objects).catch((error: unknown) => {
+    throw apiError('cannot delete the cluster-scoped leftovers of the namespaces', error);
+  });
   await Promise.all(names.map((name) => deleteQuietly(options, name)));
-  const { objects } = kubeClients(options);
-  await Promise.all(
-    leftovers.map((object) =>
-      objects.delete(object).catch((error: unknown) => {
-        if (apiStatus(error) !== 404) throw apiError(`cannot delete ${object.kind} ${object.metadata?.name}`, error);
-      }),
-    ),
+  if (!wait) return;
+  const timeout = options.timeouts.namespaceDeleteTimeoutMs;
+  await waitForNamespacesGone(options, names, timeout, leftovers.objects);
+  const left = await releaseVolumes(options, leftovers.volumes);
+  for (const line of left) process.stderr.write(`[chart-testware] node data left: ${line}\n`);
+  await waitForNamespacesGone(
+    options,
+    [],
+    timeout,
+    leftovers.volumes.map(({ volume }) => volume as KubernetesObject),
   );
-  if (wait) await waitForNamespacesGone(options, names, options.timeouts.namespaceDeleteTimeoutMs, leftovers);
-}
-
-/** Cluster-scoped objects that belong to the namespaces: PVs bound to their claims or made by their releases. */
-async function clusterLeftovers(options: RunOptions, names: readonly string[]): Promise<KubernetesObject[]> {
-  const { core, objects } = kubeClients(options);
-  const inNames = (namespace: string | undefined) => !!namespace && names.includes(namespace);
-  const byRelease = (object: KubernetesObject) =>
-    inNames(object.metadata?.annotations?.['meta.helm.sh/release-namespace']);
-  const pvs = (await core.listPersistentVolume()).items
-    .filter((pv) => inNames(pv.spec?.claimRef?.namespace) || byRelease(pv))
-    .map((pv) => ({ ...pv, kind: 'PersistentVolume', apiVersion: 'v1' }));
-  const rbac: KubernetesObject[] = [];
-  for (const kind of ['ClusterRole', 'ClusterRoleBinding']) {
-    try {
-      const list = await objects.list('rbac.authorization.k8s.io/v1', kind);
-      rbac.push(
-        ...list.items.filter(byRelease).map((item) => ({ ...item, kind, apiVersion: 'rbac.authorization.k8s.io/v1' })),
-      );
-    } catch {
-      // no permission to list cluster RBAC: nothing we could delete either
-    }
-  }
-  return [...pvs, ...rbac];
 }
 
 async function waitForNamespacesGone(
@@ -349,7 +474,7 @@ async function waitForNamespacesGone(
     await waitUntil(async () => (await remaining()).length === 0, {
       timeout,
       interval: 250,
-      description: `namespaces ${names.join(', ')} to be deleted`,
+      description: `${[...names.map((name) => `namespace ${name}`), ...leftovers.map((o) => `${o.kind} ${o.metadata?.name}`)].join(', ')} to be deleted`,
     });
   } catch {
     const details: string[] = [];

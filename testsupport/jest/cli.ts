@@ -97,6 +97,7 @@ async function main(argv: readonly string[]): Promise<number> {
     },
   );
   const interrupted = handleInterrupts(jest);
+  const heartbeat = await startHeartbeat(options);
   const jestExit = (await jest).exitCode ?? interruptedExit;
 
   const records = readTestRecords(options);
@@ -107,6 +108,7 @@ async function main(argv: readonly string[]): Promise<number> {
 
   const failed = interrupted.value || runFailed(summary) || (jestResults === undefined && jestExit !== 0);
   if (existsSync(clusterUsedMarker(options))) await releaseNamespaces(options, failed);
+  heartbeat.stop();
   if (interrupted.value) {
     console.error('chart-testware: interrupted; the job namespace was cleaned up');
     return interruptedExit;
@@ -121,7 +123,11 @@ async function main(argv: readonly string[]): Promise<number> {
   return runFailed(summary) ? 1 : 0;
 }
 
-/** SIGINT/SIGTERM: stop Jest and all its workers (their own process group), then clean up as after any run. */
+/**
+ * SIGINT/SIGTERM/SIGHUP: stop Jest and all its workers (their own process group), then clean up as after any run.
+ * npm delivers SIGINT and SIGTERM here because its scripts `exec` the runner (a shell in between keeps SIGINT and
+ * dies of SIGTERM without passing either on).
+ */
 function handleInterrupts(jest: ResultPromise): { value: boolean } {
   const interrupted = { value: false };
   let signals = 0;
@@ -148,7 +154,19 @@ function handleInterrupts(jest: ResultPromise): { value: boolean } {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  process.on('SIGHUP', onSignal);
   return interrupted;
+}
+
+/** The run's heartbeat (a Lease in each of its namespaces, renewed while this process lives): see run-heartbeat.ts. */
+async function startHeartbeat(options: RunOptions): Promise<{ stop(): void }> {
+  const { startRunHeartbeat } = await import('../cluster/run-heartbeat.ts');
+  const { runNamespaces } = await import('../cluster/job-namespace.ts');
+  return startRunHeartbeat(
+    options,
+    () => existsSync(clusterUsedMarker(options)),
+    async () => (await runNamespaces(options)).map((ns) => ns.metadata?.name ?? '').filter(Boolean),
+  );
 }
 
 async function releaseNamespaces(options: RunOptions, failed: boolean): Promise<void> {
