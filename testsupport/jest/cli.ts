@@ -6,6 +6,7 @@ import path from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { optionsEnvVar, type RunOptions, resolveOptions } from '../config/options.ts';
 import { ChartTestwareError } from '../errors.ts';
+import { defaultJestConfig, jestBin } from './jest-project.ts';
 import { readJestResults } from './jest-results.ts';
 import { junitReport } from './junit-report.ts';
 import { localClusterKubeconfig } from './local-cluster.ts';
@@ -14,7 +15,8 @@ import { clusterUsedMarker, readTestRecords, runStateDir } from './run-state.ts'
 import { type RunSummary, runFailed, summarizeRun } from './run-summary.ts';
 import { parseRunnerArgs, runnerUsage } from './runner-args.ts';
 
-const projectRoot = path.resolve(import.meta.dirname, '..', '..');
+// The project under test is the one the runner is started in (a consumer's chart repository, or this one).
+const projectRoot = process.cwd();
 const usageError = 4;
 const interruptedExit = 130;
 
@@ -51,9 +53,10 @@ async function main(argv: readonly string[]): Promise<number> {
     [
       '--experimental-vm-modules',
       '--disable-warning=ExperimentalWarning',
-      path.join(projectRoot, 'node_modules', 'jest', 'bin', 'jest.js'),
+      jestBin(),
       '--json',
       `--outputFile=${jestResultsFile}`,
+      ...defaultJestConfig(projectRoot, args.jestArgs),
       ...args.jestArgs,
     ],
     {

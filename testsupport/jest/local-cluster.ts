@@ -2,10 +2,9 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { kubeconfigPresent } from '../config/kubeconfig-location.ts';
+import { packageRoot } from '../config/package-root.ts';
 import { ChartTestwareError } from '../errors.ts';
 import type { LocalClusterMode } from './runner-args.ts';
-
-const projectRoot = path.resolve(import.meta.dirname, '..', '..');
 
 /**
  * The kubeconfig of the embedded local cluster, brought up (idempotent) when the mode asks for it; undefined when
@@ -18,7 +17,7 @@ export async function localClusterKubeconfig(
 ): Promise<string | undefined> {
   if (mode === 'never' || !needsCluster) return undefined;
   if (mode === 'auto' && kubeconfigPresent(env)) return undefined;
-  const script = path.join(projectRoot, 'scripts', 'cluster.sh');
+  const script = path.join(packageRoot, 'scripts', 'cluster.sh');
   console.error('chart-testware: no kubeconfig given; bringing up the embedded local cluster (npm run cluster:up)');
   const up = await execa('bash', [script, 'up'], { stdout: 'inherit', stderr: 'inherit', reject: false });
   if (up.exitCode !== 0) {
