@@ -2,7 +2,7 @@ import { expect, test } from '@jest/globals';
 import { resolveOptions } from '../../testsupport/config/options.ts';
 import { ConfigError, mark } from '../../testsupport/index.ts';
 import { parseRunnerArgs } from '../../testsupport/jest/runner-args.ts';
-import { runFixtures } from './run-fixtures.ts';
+import { runFixtures, runnerTestTimeout } from './run-fixtures.ts';
 
 mark('no_deploy').describe('runner options', () => {
   test('the namespace is ci, ci-$CI_JOB_ID in CI, or what --test-namespace says', () => {
@@ -28,10 +28,14 @@ mark('no_deploy').describe('runner options', () => {
     expect(args.jestArgs).toEqual(['-t', 'x', '--runInBand', 'tests/helm']);
   });
 
-  test('the runner turns a bad option into exit 4 and a readable line, not a stack trace', async () => {
-    const run = await runFixtures(['--keep', 'sometimes']);
-    expect(run.exitCode).toBe(4);
-    expect(run.output).toContain('chart-testware: --keep "sometimes" is not a keep policy');
-    expect(run.output).not.toMatch(/\n\s+at /);
-  });
+  test(
+    'the runner turns a bad option into exit 4 and a readable line, not a stack trace',
+    async () => {
+      const run = await runFixtures(['--keep', 'sometimes']);
+      expect(run.exitCode).toBe(4);
+      expect(run.output).toContain('chart-testware: --keep "sometimes" is not a keep policy');
+      expect(run.output).not.toMatch(/\n\s+at /);
+    },
+    runnerTestTimeout,
+  );
 });

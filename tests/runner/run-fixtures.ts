@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { projectRoot, startRunner } from '../support/runner-process.ts';
+import { startApiStandIn } from '../support/scratch-kubeconfig.ts';
 
 export interface FixtureRun {
   readonly exitCode: number;
@@ -11,9 +12,18 @@ export interface FixtureRun {
   readonly junit: string;
 }
 
+/** Per test that starts the runner (and Jest inside it): minutes, not seconds, on a loaded 2-core CI machine. */
+export const runnerTestTimeout = 180_000;
+
 /** Runs the real runner (as a user would, in a child process) over the runner's fixture tests. */
-export async function runFixtures(args: readonly string[], fixture = 'markers'): Promise<FixtureRun> {
+export async function runFixtures(
+  args: readonly string[],
+  fixture = 'markers',
+  env: Record<string, string> = {},
+): Promise<FixtureRun> {
   const reportsDir = mkdtempSync(path.join(os.tmpdir(), 'runner-test-'));
+  // the fixtures never touch a cluster, but a selection with chart_deploy tests gets the runner's preflight
+  const standIn = env.KUBECONFIG === undefined ? await startApiStandIn() : undefined;
   const result = await startRunner(
     [
       '--local-cluster',
@@ -25,8 +35,8 @@ export async function runFixtures(args: readonly string[], fixture = 'markers'):
       ...args,
       `tests/fixtures/runner/${fixture}`,
     ],
-    { CI: 'true' },
-  );
+    { CI: 'true', ...(standIn ? { KUBECONFIG: standIn.kubeconfig } : {}), ...env },
+  ).finally(() => standIn?.close());
   let junit = '';
   try {
     junit = readFileSync(path.join(reportsDir, 'junit.xml'), 'utf8');

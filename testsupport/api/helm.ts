@@ -6,4 +6,4 @@ export { readChartMetadata } from '../helm/helm-chart.ts';
 export type { CallOptions, HelmOutput, RunCall, ValuesOptions } from '../helm/helm-test-adaptor.ts';
 export { generateReleaseName } from '../helm/helm-test-adaptor.ts';
 export { LabelSelector, LabelSelectorError } from '../helm/label-selector.ts';
-export { isSecretKey, redactValues, SecretRedactor } from '../helm/secret-redaction.ts';
+export { isSecretKey, redactText, redactValues, SecretRedactor } from '../helm/secret-redaction.ts';

@@ -1,30 +1,33 @@
 #!/usr/bin/env node
 // `npm run janitor [-- --dry-run] [--no-wait] [--force NAMESPACE...]`: deletes the namespaces of chart-testware runs
 // that expired (past expires-at, or their run's process on this host is gone), with their cluster-scoped leftovers.
-import { parseArgs } from 'node:util';
 import { deleteExpiredNamespaces, deleteNamespaces, isOurs } from '../cluster/job-namespace.ts';
 import { loadOptions } from '../config/options.ts';
-import { ChartTestwareError, ConfigError } from '../errors.ts';
+import { ConfigError } from '../errors.ts';
+import { checkCluster } from '../kube/cluster-check.ts';
 import { apiStatus, kubeClients } from '../kube/kube-clients.ts';
+import { checkNamespaceArg, parseCliArgs, runCli } from './cli-args.ts';
 
 const usage = `usage: npm run janitor -- [--dry-run] [--no-wait] [--force NAMESPACE]...
   Deletes namespaces labelled app.kubernetes.io/managed-by=chart-testware whose run expired or died.
   --force NAMESPACE  also delete this namespace of ours even if its run looks alive (never one that is not ours)`;
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({
+  const { values } = parseCliArgs({
     options: {
       'dry-run': { type: 'boolean', default: false },
       'no-wait': { type: 'boolean', default: false },
       force: { type: 'string', multiple: true, default: [] },
-      help: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
     },
   });
   if (values.help) {
     console.log(usage);
     return 0;
   }
+  for (const name of values.force ?? []) checkNamespaceArg('--force', name);
   const options = loadOptions();
+  await checkCluster(options);
   const forced: string[] = [];
   for (const name of values.force ?? []) {
     const ns = await kubeClients(options)
@@ -50,10 +53,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    console.error(error instanceof ChartTestwareError ? `janitor: ${error.message}` : error);
-    process.exit(1);
-  },
-);
+runCli('janitor', usage, main);

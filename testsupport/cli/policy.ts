@@ -3,12 +3,12 @@
 // Prints a table per chart (each finding with object, template and fix); exit 0 clean, 1 findings, 2 bad input.
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { ChartTestwareError } from '../errors.ts';
 import { policyCatalogue } from '../policy/catalogue.ts';
 import { PolicyInputError } from '../policy/policy-errors.ts';
 import { evaluateChartPolicy, type FailOn, type PolicyReport } from '../policy/policy-evaluation.ts';
 import { formatReportTable } from '../policy/policy-format.ts';
+import { parseCliArgs } from './cli-args.ts';
 
 const usage = `usage: npm run policy -- <chart-dir | folder-of-charts>... [options]
 
@@ -47,6 +47,13 @@ async function main(argv: string[]): Promise<number> {
       );
     }
     return 0;
+  }
+  const kubeVersion = values['kube-version'];
+  if (kubeVersion !== undefined && !/^v?\d+(\.\d+){0,2}(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/.test(kubeVersion)) {
+    console.error(
+      `policy: --kube-version "${kubeVersion}" is not a Kubernetes version (e.g. 1.31 or v1.31.2)\n\n${usage}`,
+    );
+    return 2;
   }
   const failOn = values['fail-on'] ?? 'error';
   if (failOn !== 'error' && failOn !== 'warning') {
@@ -103,7 +110,7 @@ async function main(argv: string[]): Promise<number> {
 }
 
 function parse(argv: string[]) {
-  return parseArgs({
+  return parseCliArgs({
     args: argv,
     allowPositionals: true,
     options: {

@@ -2,24 +2,29 @@
 // `npm run smoke -- --namespace NS [--chart DIR] [--release NAME] [--values FILE]... [--selector LABELS] [--timeout SECONDS]`
 // Checks that every container the charts define runs in NS and none waits. Without --chart the expected
 // containers come from the manifests of the helm releases deployed in NS (only --release NAME if given).
-import { parseArgs } from 'node:util';
+import { existsSync } from 'node:fs';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { expectedContainers } from '../cluster/expected-containers.ts';
 import { manifestObjects, readReleaseManifest } from '../cluster/release-manifest.ts';
 import { smokeTest } from '../cluster/smoke-test.ts';
 import { loadOptions } from '../config/options.ts';
-import { ChartTestwareError, ConfigError } from '../errors.ts';
+import { ConfigError } from '../errors.ts';
 import { HelmChart } from '../helm/helm-chart.ts';
 import { HelmTestAdaptor } from '../helm/helm-test-adaptor.ts';
+import { LabelSelector } from '../helm/label-selector.ts';
+import { checkCluster } from '../kube/cluster-check.ts';
 import { kubeClients } from '../kube/kube-clients.ts';
+import { checkNamespaceArg, parseCliArgs, runCli, UsageError } from './cli-args.ts';
 
 const usage = `usage: npm run smoke -- --namespace NS [--chart DIR] [--release NAME] [--values FILE]... [--selector LABELS] [--timeout SECONDS]
   --chart DIR        expect what DIR renders to (repeatable); default: what the deployed releases' manifests define
   --release NAME     the release name to render with, or the only deployed release to take expectations from
   --selector LABELS  only pods with these labels count, e.g. app.kubernetes.io/instance=NAME`;
 
+const maxTimeoutSeconds = 24 * 3600;
+
 async function main(): Promise<number> {
-  const { values } = parseArgs({
+  const { values } = parseCliArgs({
     options: {
       namespace: { type: 'string', short: 'n' },
       chart: { type: 'string', multiple: true, default: [] },
@@ -27,16 +32,47 @@ async function main(): Promise<number> {
       values: { type: 'string', multiple: true, default: [] },
       selector: { type: 'string' },
       timeout: { type: 'string', default: '120' },
-      help: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
     },
   });
   if (values.help) {
     console.log(usage);
     return 0;
   }
-  if (!values.namespace) throw new ConfigError('--namespace is required', { hint: usage });
-  const namespace = values.namespace;
+  if (!values.namespace) throw new UsageError('--namespace is required');
+  const namespace = checkNamespaceArg('--namespace', values.namespace);
+  const timeoutSeconds = Number(values.timeout);
+  if (!/^\d+(\.\d+)?$/.test(values.timeout ?? '') || !(timeoutSeconds > 0)) {
+    throw new UsageError(`--timeout "${values.timeout}" is not a number of seconds`, { hint: 'e.g. --timeout 120' });
+  }
+  if (timeoutSeconds > maxTimeoutSeconds) {
+    throw new UsageError(`--timeout ${values.timeout} is more than a day`, { hint: `at most ${maxTimeoutSeconds}` });
+  }
+  for (const chart of values.chart ?? []) {
+    if (!existsSync(chart))
+      throw new UsageError(`--chart ${chart}: no such chart directory (relative paths start at ${process.cwd()})`);
+  }
+  if (
+    values.release !== undefined &&
+    !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(values.release)
+  ) {
+    throw new UsageError(`--release "${values.release}" is not a valid helm release name`, {
+      hint: 'lowercase letters, digits, "-" and ".", starting and ending with a letter or digit',
+    });
+  }
+  for (const file of values.values ?? []) {
+    if (!existsSync(file))
+      throw new UsageError(`--values ${file}: no such file (relative paths start at ${process.cwd()})`);
+  }
+  if (values.selector !== undefined) {
+    try {
+      LabelSelector.parse(values.selector);
+    } catch (error) {
+      throw new UsageError(`--selector: ${(error as Error).message}`);
+    }
+  }
   const options = loadOptions();
+  await checkCluster(options);
   const helm = (await HelmTestAdaptor.create()).inNamespace(namespace);
   const documents: KubernetesObject[] = [];
   if (values.chart && values.chart.length > 0) {
@@ -72,7 +108,7 @@ async function main(): Promise<number> {
   ).length;
   const expected = expectedContainers(documents, { nodes });
   const report = await smokeTest(namespace, expected, {
-    timeout: Number(values.timeout) * 1000,
+    timeout: timeoutSeconds * 1000,
     selector: values.selector,
     options,
   });
@@ -82,10 +118,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    console.error(error instanceof ChartTestwareError ? `smoke: ${error.message}` : error);
-    process.exit(1);
-  },
-);
+runCli('smoke', usage, main);

@@ -4,7 +4,7 @@ import type { KubernetesObject, V1Pod } from '@kubernetes/client-node';
 import { stringify } from 'yaml';
 import { loadOptions, type RunOptions } from '../config/options.ts';
 import type { HelmTestAdaptor } from '../helm/helm-test-adaptor.ts';
-import { isSecretKey, redacted, SecretRedactor } from '../helm/secret-redaction.ts';
+import { isSecretKey, redacted, redactText } from '../helm/secret-redaction.ts';
 import { formatEvent, listEvents } from '../kube/events.ts';
 import { kubeClients } from '../kube/kube-clients.ts';
 import { describeRef, knownKind, type ObjectRef } from '../kube/object-ref.ts';
@@ -35,6 +35,7 @@ export async function collectDiagnostics(target: DiagnosticsTarget, dir: string)
   return dir;
 }
 
+/** Writes what gatherDiagnostics() gathered (redacted there). */
 export async function writeDiagnostics(files: DiagnosticsFiles, dir: string): Promise<void> {
   for (const [file, text] of files) {
     await mkdir(path.dirname(path.join(dir, file)), { recursive: true });
@@ -49,10 +50,14 @@ export async function writeDiagnostics(files: DiagnosticsFiles, dir: string): Pr
 export async function gatherDiagnostics(target: DiagnosticsTarget): Promise<DiagnosticsFiles> {
   const options = target.options ?? loadOptions();
   const { core } = kubeClients(options);
-  const redactor = new SecretRedactor();
   const files: DiagnosticsFiles = new Map();
+  // the values' secrets this process has seen (logs may echo them), key rules, URL passwords, tokens, PEM blocks
   const put = (file: string, text: string): void => {
-    files.set(file, redactor.text(text));
+    files.set(file, redactText(text));
+  };
+  // object dumps went through redactObject, which blanked secret fields and kept references ("key" of a toleration)
+  const putObjects = (file: string, text: string): void => {
+    files.set(file, redactText(text, globalThis, { keys: false }));
   };
   const errors: string[] = [];
   const attempt = async (what: string, fn: () => Promise<void>) => {
@@ -104,7 +109,7 @@ export async function gatherDiagnostics(target: DiagnosticsTarget): Promise<Diag
       manifest = await helm.getManifest(name);
     }
     if (manifest !== undefined) {
-      put(
+      putObjects(
         'manifest.yaml',
         manifestObjects(manifest)
           .map((object) => stringify(redactObject(object)))
@@ -168,7 +173,7 @@ export async function gatherDiagnostics(target: DiagnosticsTarget): Promise<Diag
           state: redactObject({ status: pod.status }),
         });
       }
-      put('not-ready.yaml', notReady.length > 0 ? stringify(notReady) : '# every object is ready\n');
+      putObjects('not-ready.yaml', notReady.length > 0 ? stringify(notReady) : '# every object is ready\n');
     });
   }
 
@@ -210,26 +215,34 @@ export async function gatherDiagnostics(target: DiagnosticsTarget): Promise<Diag
 
 /** A copy with Secret data dropped and env values / fields whose names look secret blanked. */
 export function redactObject<T>(object: T): T {
-  const walk = (node: unknown, kind: string | undefined): unknown => {
-    if (Array.isArray(node)) return node.map((item) => walk(item, kind));
+  const walk = (node: unknown, kind: string | undefined, field: string | undefined): unknown => {
+    if (Array.isArray(node)) return node.map((item) => walk(item, kind, field));
     if (node === null || typeof node !== 'object') return node;
     const record = node as Record<string, unknown>;
     const out: Record<string, unknown> = {};
     const secretEnv = typeof record.name === 'string' && 'value' in record && isSecretKey(record.name);
+    // the "key" of a toleration, a match expression, a secretKeyRef or a volume item names something: it stays
+    // (not in a ConfigMap's or Secret's data, where "key" is the user's own field)
+    const referenceKey =
+      typeof record.key === 'string' &&
+      !['data', 'stringData', 'binaryData'].includes(field ?? '') &&
+      ['operator', 'effect', 'path', 'name'].some((sibling) => sibling in record);
     for (const [key, value] of Object.entries(record)) {
       if (kind === 'Secret' && (key === 'data' || key === 'stringData') && value && typeof value === 'object') {
         out[key] = Object.fromEntries(Object.keys(value).map((name) => [name, redacted]));
+      } else if (key === 'key' && referenceKey) {
+        out[key] = value;
       } else if ((secretEnv && key === 'value') || (isSecretKey(key) && typeof value !== 'object')) {
         out[key] = redacted;
       } else if (key === 'last-applied-configuration' || key === 'kubectl.kubernetes.io/last-applied-configuration') {
         out[key] = redacted;
       } else {
-        out[key] = walk(value, kind);
+        out[key] = walk(value, kind, key);
       }
     }
     return out;
   };
-  return walk(object, (object as KubernetesObject | undefined)?.kind) as T;
+  return walk(object, (object as KubernetesObject | undefined)?.kind, undefined) as T;
 }
 
 /** A one-shot ClusterView from lists, for judging readiness outside a wait. */

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError } from '../errors.ts';
-import { defaults, knownMarkers } from './defaults.ts';
+import { markersOf, readConfigFile } from './config-file.ts';
+import { defaults } from './defaults.ts';
 import { resolveKubeconfig } from './kubeconfig-location.ts';
 
 export type KeepPolicy = 'never' | 'on-failure' | 'always';
@@ -28,6 +28,8 @@ export interface RunOptions {
   readonly gitSha: string | undefined;
   readonly namespacePerFile: boolean;
   readonly timeouts: Readonly<typeof defaults>;
+  /** Where each option the user can give came from (`--keep`, `CHART_TESTWARE_KEEP` or `default`), for messages. */
+  readonly sources: Readonly<Record<'marker' | 'testNamespace' | 'kubeContext' | 'keep' | 'reportsDir', OptionSource>>;
 }
 
 /** Flags as the runner parsed them from its command line; every one is optional. */
@@ -43,9 +45,8 @@ export interface OptionFlags {
 
 export const optionsEnvVar = 'CHART_TESTWARE_OPTIONS';
 
-interface ConfigFile {
-  markers?: Record<string, string>;
-}
+/** Where a run option came from, as the user gave it: a flag (`--keep`), an env var, or `default`. */
+export type OptionSource = string;
 
 /** Resolves flags, then environment variables, then defaults, into one frozen RunOptions. */
 export function resolveOptions(
@@ -54,33 +55,104 @@ export function resolveOptions(
   cwd: string = process.cwd(),
 ): RunOptions {
   const jobId = nonEmpty(env.CI_JOB_ID);
-  const keep = flags.keep ?? nonEmpty(env.CHART_TESTWARE_KEEP) ?? 'never';
+  const [keep, keepFrom] = pick(flags.keep, '--keep', env, 'CHART_TESTWARE_KEEP', 'never');
   if (!keepPolicies.includes(keep as KeepPolicy)) {
-    throw new ConfigError(`--keep "${keep}" is not a keep policy`, {
+    throw new ConfigError(`${keepFrom} "${keep}" is not a keep policy`, {
       hint: `use one of: ${keepPolicies.join(', ')}`,
     });
   }
-  const testNamespace = flags.testNamespace ?? nonEmpty(env.CHART_TESTWARE_NAMESPACE) ?? (jobId ? `ci-${jobId}` : 'ci');
+  const [testNamespace, namespaceFrom] = pick(
+    flags.testNamespace,
+    '--test-namespace',
+    env,
+    'CHART_TESTWARE_NAMESPACE',
+    jobId ? `ci-${jobId}` : 'ci',
+  );
   if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(testNamespace)) {
-    throw new ConfigError(`--test-namespace "${testNamespace}" is not a valid Kubernetes namespace name`, {
-      hint: 'use at most 63 lowercase letters, digits and "-", starting and ending with a letter or digit',
+    const hint = 'use at most 63 lowercase letters, digits and "-", starting and ending with a letter or digit';
+    if (namespaceFrom === 'default') {
+      throw new ConfigError(
+        `CI_JOB_ID "${jobId}" makes the job namespace "${testNamespace}", which is not a valid Kubernetes namespace name`,
+        { hint: `set CHART_TESTWARE_NAMESPACE or pass --test-namespace; namespaces: ${hint}` },
+      );
+    }
+    throw new ConfigError(`${namespaceFrom} "${testNamespace}" is not a valid Kubernetes namespace name`, { hint });
+  }
+  const [marker, markerFrom] = pick(flags.marker, '--marker', env, 'CHART_TESTWARE_MARKER', null);
+  const [kubeContext, kubeContextFrom] = pick(
+    flags.kubeContext,
+    '--kube-context',
+    env,
+    'CHART_TESTWARE_KUBE_CONTEXT',
+    undefined,
+  );
+  if (kubeContext !== undefined && kubeContext.trim() === '') {
+    throw new ConfigError('--kube-context "" names no context', {
+      hint: 'name a context of the kubeconfig, or leave the flag out',
+    });
+  }
+  const [reportsDir, reportsDirFrom] = pick(
+    flags.reportsDir,
+    '--reports-dir',
+    env,
+    'CHART_TESTWARE_REPORTS_DIR',
+    'reports',
+  );
+  if (reportsDir.trim() === '') {
+    throw new ConfigError('--reports-dir "" names no folder', { hint: 'name a folder, e.g. --reports-dir reports' });
+  }
+  const perFile = env.CHART_TESTWARE_NAMESPACE_PER_FILE;
+  if (perFile !== undefined && perFile !== 'true' && perFile !== 'false') {
+    throw new ConfigError(`CHART_TESTWARE_NAMESPACE_PER_FILE "${perFile}" is neither true nor false`, {
+      hint: 'set it to true or false, or unset it (or pass --namespace-per-file)',
     });
   }
   return Object.freeze({
-    markerExpression: flags.marker ?? nonEmpty(env.CHART_TESTWARE_MARKER) ?? null,
+    markerExpression: marker,
     selectAll: flags.all ?? false,
-    markers: Object.freeze([...knownMarkers, ...Object.keys(readConfigFile(cwd).markers ?? {})]),
+    markers: Object.freeze([...markersOf(readConfigFile(cwd))]),
     testNamespace,
-    kubeContext: flags.kubeContext ?? nonEmpty(env.CHART_TESTWARE_KUBE_CONTEXT),
+    kubeContext,
     kubeconfig: resolveKubeconfig(env),
     keep: keep as KeepPolicy,
-    reportsDir: path.resolve(cwd, flags.reportsDir ?? nonEmpty(env.CHART_TESTWARE_REPORTS_DIR) ?? 'reports'),
+    reportsDir: path.resolve(cwd, reportsDir),
     runId: nonEmpty(env.CHART_TESTWARE_RUN_ID) ?? `${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`,
     jobId,
     gitSha: nonEmpty(env.CI_COMMIT_SHA),
-    namespacePerFile: flags.namespacePerFile ?? env.CHART_TESTWARE_NAMESPACE_PER_FILE === 'true',
+    namespacePerFile: flags.namespacePerFile ?? perFile === 'true',
     timeouts: Object.freeze({ ...defaults }),
+    sources: Object.freeze({
+      marker: markerFrom,
+      testNamespace: namespaceFrom,
+      kubeContext: kubeContextFrom,
+      keep: keepFrom,
+      reportsDir: reportsDirFrom,
+    }),
   });
+}
+
+/**
+ * The flag's value, else the env var's, else the default, with the name of where it came from. An env var that is
+ * set but blank is a mistake (a CI variable that expanded to nothing), not "unset".
+ */
+function pick<T>(
+  flagValue: string | undefined,
+  flag: string,
+  env: NodeJS.ProcessEnv,
+  envVar: string,
+  fallback: T,
+): [string | T, OptionSource] {
+  if (flagValue !== undefined) return [flagValue, flag];
+  const fromEnv = env[envVar];
+  if (fromEnv !== undefined) {
+    if (fromEnv.trim() === '') {
+      throw new ConfigError(`${envVar} is set but ${fromEnv === '' ? 'empty' : 'blank'}`, {
+        hint: `give ${envVar} a value, or unset it (\`unset ${envVar}\`) for the default`,
+      });
+    }
+    return [fromEnv, envVar];
+  }
+  return [fallback, 'default'];
 }
 
 let loaded: RunOptions | undefined;
@@ -95,18 +167,6 @@ export function loadOptions(): RunOptions {
     loaded = fromRunner ? Object.freeze(JSON.parse(fromRunner) as RunOptions) : resolveOptions();
   }
   return loaded;
-}
-
-export function readConfigFile(cwd: string): ConfigFile {
-  const file = path.join(cwd, 'chart-testware.json');
-  if (!existsSync(file)) return {};
-  try {
-    return JSON.parse(readFileSync(file, 'utf8')) as ConfigFile;
-  } catch (error) {
-    throw new ConfigError(`${file} is not valid JSON: ${(error as Error).message}`, {
-      hint: 'fix the file, e.g. { "markers": { "slow": "takes over a minute" } }',
-    });
-  }
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

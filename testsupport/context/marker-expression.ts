@@ -23,15 +23,19 @@ interface Token {
  * Parses a pytest-style marker expression (`and`, `or`, `not`, parentheses; `not` binds tightest, then `and`,
  * then `or`) and checks every name against the known markers.
  */
-export function parseMarkerExpression(source: string, knownMarkers: readonly string[]): ParsedMarkerExpression {
-  const tokens = tokenize(source);
+export function parseMarkerExpression(
+  source: string,
+  knownMarkers: readonly string[],
+  givenAs = '--marker',
+): ParsedMarkerExpression {
+  const tokens = tokenize(source, givenAs);
   let position = 0;
   const names: string[] = [];
   const peek = (): Token => tokens[position] as Token;
   const fail = (token: Token, expected: string): never => {
     const found = token.kind === 'end' ? 'the end of the expression' : `"${token.text}"`;
     throw new MarkerError(
-      `malformed marker expression: expected ${expected} at column ${token.at + 1}, found ${found}\n` +
+      `malformed marker expression in ${givenAs}: expected ${expected} at column ${token.at + 1}, found ${found}\n` +
         `  ${source}\n  ${' '.repeat(token.at)}^`,
       { hint: 'write marker names joined by and / or / not, with parentheses, e.g. "chart_deploy and not quarantine"' },
     );
@@ -85,7 +89,7 @@ export function parseMarkerExpression(source: string, knownMarkers: readonly str
   const unknown = [...new Set(names.filter((name) => !knownMarkers.includes(name)))];
   if (unknown.length > 0) {
     throw new MarkerError(
-      `unknown marker${unknown.length > 1 ? 's' : ''} "${unknown.join('", "')}" in --marker "${source}"`,
+      `unknown marker${unknown.length > 1 ? 's' : ''} "${unknown.join('", "')}" in ${givenAs} "${source}"`,
       {
         hint: `known markers: ${knownMarkers.join(', ')}; register more under "markers" in chart-testware.json`,
       },
@@ -97,7 +101,7 @@ export function parseMarkerExpression(source: string, knownMarkers: readonly str
 /** The selection when no --marker is given: everything but quarantine. */
 export const defaultMarkerExpression = 'not quarantine';
 
-function tokenize(source: string): Token[] {
+function tokenize(source: string, givenAs: string): Token[] {
   const tokens: Token[] = [];
   const pattern = /\s*(?:(\()|(\))|([A-Za-z_][A-Za-z0-9_]*)|(\S))/gy;
   while (pattern.lastIndex < source.length) {
@@ -112,7 +116,7 @@ function tokenize(source: string): Token[] {
       tokens.push({ kind, text: word, at });
     } else if (match[4]) {
       throw new MarkerError(
-        `malformed marker expression: unexpected "${match[4]}" at column ${at + 1}\n  ${source}\n  ${' '.repeat(at)}^`,
+        `malformed marker expression in ${givenAs}: unexpected "${match[4]}" at column ${at + 1}\n  ${source}\n  ${' '.repeat(at)}^`,
         { hint: 'marker names are letters, digits and "_"; combine them with and / or / not and parentheses' },
       );
     }

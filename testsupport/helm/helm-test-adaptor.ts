@@ -390,7 +390,9 @@ export class HelmTestAdaptor {
     }
     if (call.cluster ?? true) {
       if (this.options.kubeContext) argv.push('--kube-context', this.options.kubeContext);
-      if (this.options.kubeconfig) argv.push('--kubeconfig', this.options.kubeconfig);
+      // helm's --kubeconfig takes one file; a KUBECONFIG list ("a:b") goes through the environment (see run's env)
+      if (this.options.kubeconfig && !this.options.kubeconfig.includes(path.delimiter))
+        argv.push('--kubeconfig', this.options.kubeconfig);
     }
     if (call.helmTimeout) argv.push('--timeout', `${Math.max(1, Math.ceil(timeout / 1000))}s`);
     const valueObjects = call.values === undefined ? [] : Array.isArray(call.values) ? call.values : [call.values];
@@ -415,7 +417,9 @@ export class HelmTestAdaptor {
         timeout: killAfter,
         cancelSignal: call.signal,
         forceKillAfterDelay: 5_000,
-        env: this.options.env,
+        env: this.options.kubeconfig?.includes(path.delimiter)
+          ? { ...this.options.env, KUBECONFIG: this.options.kubeconfig }
+          : this.options.env,
         stdin: 'ignore',
       });
       const durationMs = performance.now() - started;

@@ -6,12 +6,16 @@ import path from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { optionsEnvVar, type RunOptions, resolveOptions } from '../config/options.ts';
 import { ChartTestwareError } from '../errors.ts';
+import { closeCacheRoot } from '../helm/cache-dir.ts';
+import { ClusterUnreachableError } from '../kube/cluster-unreachable-error.ts';
 import { defaultJestConfig, jestBin } from './jest-project.ts';
 import { readJestResults } from './jest-results.ts';
 import { junitReport } from './junit-report.ts';
 import { localClusterKubeconfig } from './local-cluster.ts';
 import { markerSelection, selectionMayInclude } from './marker-selection.ts';
-import { clusterUsedMarker, readTestRecords, runStateDir } from './run-state.ts';
+import { preflight } from './preflight.ts';
+import { prepareReportsDir } from './reports-dir.ts';
+import { clusterUsedMarker, readTestRecords, removeRunStateOnExit, runStateDir } from './run-state.ts';
 import { type RunSummary, runFailed, summarizeRun } from './run-summary.ts';
 import { parseRunnerArgs, runnerUsage } from './runner-args.ts';
 
@@ -37,16 +41,36 @@ async function main(argv: readonly string[]): Promise<number> {
   }
 
   const needsCluster = selectionMayInclude(selection, 'chart_deploy', options.markers, ['no_deploy']);
-  const kubeconfig = await localClusterKubeconfig(args.localCluster, needsCluster, process.env);
-  if (kubeconfig)
-    options = resolveOptions(args.flags, {
-      ...process.env,
-      KUBECONFIG: kubeconfig,
-      CHART_TESTWARE_RUN_ID: options.runId,
-    });
+  let kubeconfig: string | undefined;
+  try {
+    prepareReportsDir(
+      options.reportsDir,
+      options.sources.reportsDir,
+      args.flags.reportsDir ?? process.env.CHART_TESTWARE_REPORTS_DIR,
+    );
+    const kubeContext = options.kubeContext
+      ? { name: options.kubeContext, givenAs: options.sources.kubeContext }
+      : undefined;
+    kubeconfig = await localClusterKubeconfig(args.localCluster, needsCluster, process.env, kubeContext);
+    if (kubeconfig)
+      options = resolveOptions(args.flags, {
+        ...process.env,
+        KUBECONFIG: kubeconfig,
+        CHART_TESTWARE_RUN_ID: options.runId,
+      });
+    if (needsCluster) await preflight(options);
+  } catch (error) {
+    if (error instanceof ClusterUnreachableError) {
+      console.error(`chart-testware: ${error.message}`);
+      return 1;
+    }
+    return reportUsageError(error);
+  }
 
   const stateDir = runStateDir(options);
-  mkdirSync(stateDir, { recursive: true });
+  mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+  removeRunStateOnExit(options);
+  closeCacheRoot();
   const jestResultsFile = path.join(stateDir, 'jest-results.json');
   const jest = execa(
     process.execPath,
@@ -85,6 +109,11 @@ async function main(argv: readonly string[]): Promise<number> {
   if (interrupted.value) {
     console.error('chart-testware: interrupted; the job namespace was cleaned up');
     return interruptedExit;
+  }
+  if (records.size === 0 && (jestResults?.testResults.length ?? 0) === 0) {
+    // no test file ran (no file matched the path patterns, or Jest stopped first): Jest said why; its exit code
+    // stands (0 only with --passWithNoTests), and the marker selection is not to blame
+    return jestExit;
   }
   printSummary(summary, selection.description);
   if (jestResults === undefined && jestExit !== 0) return jestExit;

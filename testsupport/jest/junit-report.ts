@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { redactText } from '../helm/secret-redaction.ts';
 import type { JestResults } from './jest-results.ts';
 import { type TestRecord, testKey } from './run-state.ts';
 
@@ -26,7 +27,7 @@ export function junitReport(jest: JestResults, records: ReadonlyMap<string, Test
       if (properties.length > 0) body.push(`<properties>${properties.join('')}</properties>`);
       if (result.status === 'failed') {
         suiteFailures++;
-        const message = stripAnsi(result.failureMessages.join('\n'));
+        const message = redactText(stripAnsi(result.failureMessages.join('\n')));
         const prefix = quarantined ? '[quarantined, does not fail the run] ' : '';
         body.push(
           `<failure message="${xml(prefix + firstLine(message))}" type="${quarantined ? 'QuarantinedFailure' : 'AssertionError'}">${xml(message)}</failure>`,
@@ -44,7 +45,7 @@ export function junitReport(jest: JestResults, records: ReadonlyMap<string, Test
     }
     if (file.status === 'failed' && !file.assertionResults.some((result) => result.status === 'failed')) {
       suiteFailures++;
-      const message = stripAnsi(file.message);
+      const message = redactText(stripAnsi(file.message));
       cases.push(
         `    <testcase classname="${xml(relative)}" name="(test file)" file="${xml(relative)}" time="0"><error message="${xml(firstLine(message))}">${xml(message)}</error></testcase>`,
       );

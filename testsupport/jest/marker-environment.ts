@@ -8,6 +8,7 @@ import { loadOptions, type RunOptions } from '../config/options.ts';
 import { moduleExtension } from '../config/package-root.ts';
 import { type TestContextSlot, type TestInfo, testContextSlot } from '../context/test-context.ts';
 import { type MarkerSelection, markerSelection } from './marker-selection.ts';
+import { redactConsole, redactTestErrors } from './redact-test-output.ts';
 import { clusterUsedMarker, runStateDir, type TestRecord } from './run-state.ts';
 
 type Block = Circus.DescribeBlock;
@@ -37,8 +38,9 @@ export default class MarkerEnvironment extends TestEnvironment {
     this.testPath = context.testPath;
     this.jobNamespaceEnabled = config.projectConfig.testEnvironmentOptions.jobNamespace !== false;
     this.slot = testContextSlot(this.global);
+    redactConsole(context.console, this.global);
     const dir = runStateDir(this.options);
-    mkdirSync(dir, { recursive: true });
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
     this.recordFile = path.join(dir, `tests-${process.pid}.jsonl`);
   }
 
@@ -57,7 +59,12 @@ export default class MarkerEnvironment extends TestEnvironment {
         this.slot.currentTest = this.infoOf(event.test);
         break;
       case 'test_done':
+        redactTestErrors(event.test, this.global);
         await this.finish(event.test);
+        break;
+      case 'run_finish':
+        // hook failures land on tests or as unhandled errors: no secret may reach a report through them either
+        redactTestErrors(state.rootDescribeBlock, this.global, state.unhandledErrors);
         break;
       case 'test_skip':
       case 'test_todo':
@@ -157,7 +164,7 @@ export default class MarkerEnvironment extends TestEnvironment {
       status,
       ...(artifactsDir ? { artifactsDir } : {}),
     };
-    appendFileSync(this.recordFile, `${JSON.stringify(record)}\n`);
+    appendFileSync(this.recordFile, `${JSON.stringify(record)}\n`, { mode: 0o600 });
   }
 }
 

@@ -9,12 +9,13 @@ export interface MarkerSelection {
 
 /** The tests a run selects: --all, the --marker expression, or by default everything but quarantine. */
 export function markerSelection(
-  options: Pick<RunOptions, 'markerExpression' | 'markers' | 'selectAll'>,
+  options: Pick<RunOptions, 'markerExpression' | 'markers' | 'selectAll'> & Partial<Pick<RunOptions, 'sources'>>,
 ): MarkerSelection {
   if (options.selectAll) return { description: 'all tests (--all)', selects: () => true };
   const source = options.markerExpression ?? defaultMarkerExpression;
-  const parsed = parseMarkerExpression(source, options.markers);
-  return { description: `--marker "${source}"`, selects: parsed.matches };
+  const givenAs = options.sources?.marker === 'CHART_TESTWARE_MARKER' ? 'CHART_TESTWARE_MARKER' : '--marker';
+  const parsed = parseMarkerExpression(source, options.markers, givenAs);
+  return { description: `${givenAs} "${source}"`, selects: parsed.matches };
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { OptionFlags } from '../config/options.ts';
 import { ConfigError } from '../errors.ts';
+import { checkJestArgs } from './jest-flags.ts';
 
 export type LocalClusterMode = 'auto' | 'always' | 'never';
 
@@ -21,7 +22,9 @@ const valueFlags = {
   '--local-cluster': 'localCluster',
 } as const;
 
-/** Splits the runner's own flags (also in --flag=value form) from Jest's. */
+/**
+ * Splits the runner's own flags (also in --flag=value form) from Jest's, and refuses any flag neither knows.
+ */
 export function parseRunnerArgs(argv: readonly string[]): RunnerArgs {
   const flags: OptionFlags = {};
   const jestArgs: string[] = [];
@@ -57,8 +60,12 @@ export function parseRunnerArgs(argv: readonly string[]): RunnerArgs {
       hint: 'use --all for every test, or --marker to select',
     });
   }
+  if (!help) checkJestArgs(jestArgs, runnerFlags);
   return { flags, localCluster, help, jestArgs };
 }
+
+/** Every flag of the runner's own, for "did you mean" hints. */
+export const runnerFlags: readonly string[] = [...Object.keys(valueFlags), '--all', '--namespace-per-file', '--help'];
 
 export const runnerUsage = `Usage: npm test -- [options] [jest options and test path patterns]
 
@@ -80,5 +87,8 @@ Cluster:
 Reports:
   --reports-dir DIR        JUnit (junit.xml), diagnostics (artifacts/) (env CHART_TESTWARE_REPORTS_DIR; default reports)
 
-Exit codes: 0 all selected tests passed (quarantined failures do not count), 1 failures, 4 usage error,
+Any other option must be one the installed Jest accepts (npx jest --help).
+
+Exit codes: 0 all selected tests passed (quarantined failures do not count; also when the marker selects no test),
+1 failures, no test file matching the path patterns, or a cluster the preflight cannot use, 4 usage error,
 130 interrupted.`;

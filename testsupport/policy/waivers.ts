@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { didYouMean } from '../config/did-you-mean.ts';
 import { isMap } from './json-access.ts';
 import type { Finding } from './policy-check.ts';
 import { PolicyInputError } from './policy-errors.ts';
@@ -61,7 +62,10 @@ export function validateWaivers(list: readonly unknown[], source: string, knownC
     if (unknownKeys.length > 0) problems.push(`${where} has unknown field(s) ${unknownKeys.join(', ')}`);
     const { check, object, template, reason } = entry;
     if (typeof check !== 'string' || !knownChecks.includes(check)) {
-      problems.push(`${where} names ${typeof check === 'string' ? `unknown check "${check}"` : 'no check'}`);
+      const guess = typeof check === 'string' ? didYouMean(check, knownChecks) : '';
+      problems.push(
+        `${where} names ${typeof check === 'string' ? `unknown check "${check}"${guess ? ` (${guess})` : ''}` : 'no check'}`,
+      );
     }
     if (typeof reason !== 'string' || reason.trim().length < 3)
       problems.push(`${where} (${String(check)}) has no reason`);
@@ -82,7 +86,7 @@ export function validateWaivers(list: readonly unknown[], source: string, knownC
   });
   if (problems.length > 0) {
     throw new PolicyInputError(`bad waivers in ${source}: ${problems.join('; ')}`, {
-      hint: `each waiver is { check: <id>, object?: "Kind/name-glob", template?: "templates/x.yaml", reason: "why" }; check ids: ${knownChecks.join(', ')}`,
+      hint: `each waiver is { check: <id>, object?: "Kind/name-glob", template?: "templates/x.yaml", reason: "why" }; check ids: ${[...new Set(knownChecks)].join(', ')}`,
     });
   }
   return waivers;
