@@ -44,7 +44,10 @@ function isInternal(node: ts.Node): boolean {
 function signatureOf(node: ts.Node): string {
   const body = (node as { body?: ts.Node }).body;
   const text = node.getSourceFile().text.slice(node.getStart(), body ? body.getStart() : node.end);
-  return text.replace(/\s+/g, ' ').replace(/[;{ ]+$/, '').trim();
+  return text
+    .replace(/\s+/g, ' ')
+    .replace(/[;{ ]+$/, '')
+    .trim();
 }
 
 export function readSurface(): Surface {
@@ -146,7 +149,9 @@ export function readSurface(): Surface {
 
   const rootCount = perEntry.get('.')?.length ?? 0;
   if (rootCount > rootEntryLimit) {
-    problems.push(`the root entry exports ${rootCount} names; keep it to ${rootEntryLimit} (move the rest to a subpath)`);
+    problems.push(
+      `the root entry exports ${rootCount} names; keep it to ${rootEntryLimit} (move the rest to a subpath)`,
+    );
   }
   const packageJson = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as {
     exports?: Record<string, unknown>;
