@@ -4,7 +4,10 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
-/** Lowest first. `errors.ts` is the shared base; `index.ts` is the public entry and may import anything. */
+/**
+ * Lowest first. `errors.ts` is the shared base; `api/` holds the package's subpath entries and `index.ts` its root
+ * entry: both may import anything, and nothing imports them.
+ */
 export const layers = [
   'errors',
   'config',
@@ -19,6 +22,7 @@ export const layers = [
   'report',
   'jest',
   'cli',
+  'api',
 ] as const;
 
 const root = path.resolve(import.meta.dirname, '..');

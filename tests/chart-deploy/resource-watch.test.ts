@@ -1,6 +1,8 @@
 import { expect, test } from '@jest/globals';
 import { KubeConfig, type KubernetesObject, KubernetesObjectApi } from '@kubernetes/client-node';
-import { ensureJobNamespace, loadOptions, mark } from '../../testsupport/index.ts';
+import { loadOptions } from '../../testsupport/api/kube.ts';
+import { ensureJobNamespace } from '../../testsupport/cluster/job-namespace.ts';
+import { mark } from '../../testsupport/index.ts';
 import { kubeClients } from '../../testsupport/kube/kube-clients.ts';
 import { ResourceWatch, type WatchEvent } from '../../testsupport/kube/resource-watch.ts';
 import { waitUntil } from '../../testsupport/kube/wait-until.ts';

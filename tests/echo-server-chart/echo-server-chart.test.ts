@@ -1,7 +1,8 @@
 // no_deploy tests of the echo-server chart: rendered with helm, no cluster needed.
 import { readFile } from 'node:fs/promises';
 import { beforeAll, expect, test } from '@jest/globals';
-import { ChartRenderError, HelmChart, HelmTestAdaptor, LabelSelector, mark } from '../../testsupport/index.ts';
+import { LabelSelector } from '../../testsupport/api/helm.ts';
+import { ChartRenderError, HelmChart, HelmTestAdaptor, mark } from '../../testsupport/index.ts';
 
 const chartDir = 'charts/echo-server';
 

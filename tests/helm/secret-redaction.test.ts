@@ -1,5 +1,6 @@
 import { expect, test } from '@jest/globals';
-import { isSecretKey, mark, redactValues, SecretRedactor } from '../../testsupport/index.ts';
+import { isSecretKey, redactValues, SecretRedactor } from '../../testsupport/api/helm.ts';
+import { mark } from '../../testsupport/index.ts';
 
 mark('no_deploy').describe('secret redaction', () => {
   test('keys that look secret', () => {

@@ -2,7 +2,8 @@
 // `---` in block strings, CRLF) installed with the real helm: every live object equals its rendered document
 // (modulo what the server adds), and a YAML 1.2 reading of the same manifest does not.
 import { expect, test } from '@jest/globals';
-import { ChartDeployment, compareRendered, HelmChart, mark } from '../../testsupport/index.ts';
+import { compareRendered } from '../../testsupport/api/kube.ts';
+import { ChartDeployment, HelmChart, mark } from '../../testsupport/index.ts';
 import { fixtureChart } from '../chart-deploy/fixtures.ts';
 
 mark('chart_deploy').describe('tricky YAML on a live cluster', () => {

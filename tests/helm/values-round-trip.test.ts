@@ -2,7 +2,8 @@
 // in the values-echo fixture), and values helm cannot receive are refused with their key path.
 import path from 'node:path';
 import { describe, expect, test } from '@jest/globals';
-import { HelmChart, HelmTestAdaptor, mark, resolveHelmBinary, ValuesError } from '../../testsupport/index.ts';
+import { resolveHelmBinary } from '../../testsupport/api/helm.ts';
+import { HelmChart, HelmTestAdaptor, mark, ValuesError } from '../../testsupport/index.ts';
 
 const chartDir = path.join(import.meta.dirname, '..', 'fixtures', 'charts', 'values-echo');
 

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { type CoreV1Api, Exec, KubeConfig, type V1Pod, type V1PodSpec, type V1Status } from '@kubernetes/client-node';
-import { loadKubeConfig } from '../../testsupport/index.ts';
+import { loadKubeConfig } from '../../testsupport/api/kube.ts';
 import { giveUp, waitUntil } from '../../testsupport/kube/wait-until.ts';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');

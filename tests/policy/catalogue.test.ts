@@ -2,7 +2,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from '@jest/globals';
-import { mark, policyCatalogue } from '../../testsupport/index.ts';
+import { policyCatalogue } from '../../testsupport/api/policy.ts';
+import { mark } from '../../testsupport/index.ts';
 
 mark('no_deploy').describe('policy catalogue', () => {
   mark('no_deploy').test(

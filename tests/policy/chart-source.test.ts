@@ -3,7 +3,8 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from '@jest/globals';
-import { mark, PolicyInputError } from '../../testsupport/index.ts';
+import { PolicyInputError } from '../../testsupport/api/policy.ts';
+import { mark } from '../../testsupport/index.ts';
 import { chartOfTemplate, readChartSource } from '../../testsupport/policy/chart-source.ts';
 import { fixtureChart } from './policy-fixtures.ts';
 

@@ -5,11 +5,11 @@ import path from 'node:path';
 import { expect } from '@jest/globals';
 import {
   evaluateChartPolicy,
-  mark,
   type PolicyCheck,
   PolicyInputError,
   policyCatalogue,
-} from '../../testsupport/index.ts';
+} from '../../testsupport/api/policy.ts';
+import { mark } from '../../testsupport/index.ts';
 import { fixtureChart } from './policy-fixtures.ts';
 
 function tempChart(files: Record<string, string>): string {

@@ -1,6 +1,7 @@
 // A chart that does not render is reported as such (the template and helm's message), not a crash.
 import { expect } from '@jest/globals';
-import { ChartRenderError, evaluateChartPolicy, mark } from '../../testsupport/index.ts';
+import { evaluateChartPolicy } from '../../testsupport/api/policy.ts';
+import { ChartRenderError, mark } from '../../testsupport/index.ts';
 import { fixtureChart } from './policy-fixtures.ts';
 
 mark('no_deploy').describe('policy on a chart that needs values', () => {

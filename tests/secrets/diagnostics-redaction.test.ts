@@ -1,7 +1,8 @@
 import { expect, test } from '@jest/globals';
 import { stringify } from 'yaml';
+import { redactText } from '../../testsupport/api/helm.ts';
 import { redactObject } from '../../testsupport/cluster/diagnostics.ts';
-import { mark, redactText } from '../../testsupport/index.ts';
+import { mark } from '../../testsupport/index.ts';
 import { rememberSecrets } from '../../testsupport/record/secret-redaction.ts';
 
 mark('no_deploy').describe('diagnostics redaction (what manifest.yaml, not-ready.yaml and logs get)', () => {

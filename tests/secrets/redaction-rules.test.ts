@@ -1,5 +1,6 @@
 import { expect, test } from '@jest/globals';
-import { isSecretKey, mark, redactText, redactValues, SecretRedactor } from '../../testsupport/index.ts';
+import { isSecretKey, redactText, redactValues, SecretRedactor } from '../../testsupport/api/helm.ts';
+import { mark } from '../../testsupport/index.ts';
 import { knownSecrets, rememberSecrets } from '../../testsupport/record/secret-redaction.ts';
 
 const pem =

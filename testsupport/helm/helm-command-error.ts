@@ -21,6 +21,7 @@ export class HelmCommandError extends ChartTestwareError {
   readonly stdout: string;
   readonly durationMs: number;
 
+  /** @internal the testware creates these; tests only receive them */
   constructor(failure: HelmCommandFailure, what?: string) {
     super(HelmCommandError.describe(failure, what), { hint: failure.hint, cause: failure.cause });
     this.command = failure.command;

@@ -167,7 +167,7 @@ export type HelmResult<T> =
   | { readonly ok: true; readonly value: T }
   | { readonly ok: false; readonly error: HelmCommandError };
 
-interface RunCall extends CallOptions, ValuesOptions {
+export interface RunCall extends CallOptions, ValuesOptions {
   /** The subcommand takes helm's --timeout (it waits on the cluster). */
   helmTimeout?: boolean;
   /** Add --namespace (false for commands without one, e.g. lint or dependency). */

@@ -12,6 +12,7 @@ import { readJestResults } from '../report/jest-results.ts';
 import { afterAllArtifacts, inventoryProperties } from '../report/junit-properties.ts';
 import { clusterUsedMarker, readTestRecords, removeRunStateOnExit, runStateDir } from '../report/run-state.ts';
 import { finishRunReport, startRunReport } from '../report/write-run-report.ts';
+import { defaultJestConfig, jestBin } from './jest-project.ts';
 import { junitReport } from './junit-report.ts';
 import { localClusterKubeconfig } from './local-cluster.ts';
 import { markerSelection, selectionMayInclude } from './marker-selection.ts';
@@ -20,7 +21,8 @@ import { prepareReportsDir } from './reports-dir.ts';
 import { type RunSummary, runFailed, summarizeRun } from './run-summary.ts';
 import { parseRunnerArgs, runnerUsage } from './runner-args.ts';
 
-const projectRoot = path.resolve(import.meta.dirname, '..', '..');
+// The project under test is the one the runner is started in (a consumer's chart repository, or this one).
+const projectRoot = process.cwd();
 const usageError = 4;
 const interruptedExit = 130;
 
@@ -78,9 +80,10 @@ async function main(argv: readonly string[]): Promise<number> {
     [
       '--experimental-vm-modules',
       '--disable-warning=ExperimentalWarning',
-      path.join(projectRoot, 'node_modules', 'jest', 'bin', 'jest.js'),
+      jestBin(),
       '--json',
       `--outputFile=${jestResultsFile}`,
+      ...defaultJestConfig(projectRoot, args.jestArgs),
       ...args.jestArgs,
     ],
     {

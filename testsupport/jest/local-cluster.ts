@@ -2,10 +2,9 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { checkKubeconfigEnv, homeKubeconfigPath, kubeconfigPresent } from '../config/kubeconfig-location.ts';
+import { packageRoot } from '../config/package-root.ts';
 import { ChartTestwareError, ConfigError } from '../errors.ts';
 import type { LocalClusterMode } from './runner-args.ts';
-
-const projectRoot = path.resolve(import.meta.dirname, '..', '..');
 
 /** The kube context the user named, and how (`--kube-context` or `CHART_TESTWARE_KUBE_CONTEXT`). */
 export interface GivenKubeContext {
@@ -58,7 +57,7 @@ export async function localClusterKubeconfig(
   kubeContext?: GivenKubeContext,
 ): Promise<string | undefined> {
   if (!usesEmbeddedCluster(mode, needsCluster, env, kubeContext)) return undefined;
-  const script = path.join(projectRoot, 'scripts', 'cluster.sh');
+  const script = path.join(packageRoot, 'scripts', 'cluster.sh');
   console.error(
     `chart-testware: ${mode === 'always' ? '--local-cluster always' : 'no kubeconfig given'}; bringing up the embedded local cluster (npm run cluster:up)`,
   );

@@ -4,6 +4,7 @@ import type { EnvironmentContext, JestEnvironmentConfig } from '@jest/environmen
 import type { Circus } from '@jest/types';
 import { TestEnvironment } from 'jest-environment-node';
 import { loadOptions, type RunOptions } from '../config/options.ts';
+import { moduleExtension } from '../config/package-root.ts';
 import { type TestContextSlot, type TestInfo, testContextSlot } from '../context/test-context.ts';
 import { safeName } from '../record/safe-name.ts';
 import { clusterUsedMarker, runStateDir, type TestRecord } from '../report/run-state.ts';
@@ -131,7 +132,7 @@ export default class MarkerEnvironment extends TestEnvironment {
   }
 
   private async ensureJobNamespace(): Promise<void> {
-    const module = path.join(import.meta.dirname, '..', 'cluster', 'job-namespace.ts');
+    const module = path.join(import.meta.dirname, '..', 'cluster', `job-namespace${moduleExtension}`);
     if (!existsSync(module)) return;
     // Written first, so that the runner cleans up even when Jest is stopped half-way through the creation.
     writeFileSync(clusterUsedMarker(this.options), this.testPath);

@@ -27,6 +27,7 @@ export class FileState {
   readonly reason: string | undefined;
   readonly #context: ProbeContext;
 
+  /** @internal the testware creates these; tests only receive them */
   constructor(context: ProbeContext, path: string, fields: Partial<FileState> & { exists: boolean }) {
     this.#context = context;
     this.host = context.uri;

@@ -17,6 +17,7 @@ export class ProbeError extends ChartTestwareError {
   readonly probe: string;
   readonly found: string;
 
+  /** @internal the testware creates these; tests only receive them */
   constructor(details: ProbeErrorDetails) {
     super(`${details.probe} on ${details.host}: ${details.found}`, { hint: details.hint, cause: details.cause });
     this.host = details.host;

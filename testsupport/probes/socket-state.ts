@@ -15,6 +15,7 @@ export class SocketState {
   /** Every listening socket of the protocol on the host, for messages. */
   readonly allListening: readonly SocketEntry[];
 
+  /** @internal the testware creates these; tests only receive them */
   constructor(host: string, spec: SocketSpec, entries: readonly SocketEntry[]) {
     this.host = host;
     this.url = spec.url;

@@ -1,0 +1,40 @@
+// chart-testware/kube: the cluster below ChartDeployment — kubeconfig, clients, watches, waits per kind, events,
+// exec and logs by pod name, diagnostics bundles, the job namespace's name and the run options.
+export { uniqueReleaseName } from '../cluster/chart-deployment.ts';
+export type { NotReadyDetails } from '../cluster/chart-not-ready-error.ts';
+export { collectDiagnostics, type DiagnosticsTarget } from '../cluster/diagnostics.ts';
+export { compareRendered, type DriftDifference } from '../cluster/drift.ts';
+export { type ExpectedContainer, expectedContainers } from '../cluster/expected-containers.ts';
+export { jobNamespace, NamespaceDeletionTimeoutError } from '../cluster/job-namespace.ts';
+export type { PodLogHit } from '../cluster/pod-log-assertions.ts';
+export { smokeCheck } from '../cluster/smoke-test.ts';
+export {
+  waitForClaim,
+  waitForDaemonSet,
+  waitForDeployment,
+  waitForJob,
+  waitForPod,
+  waitForReady,
+  waitForService,
+  waitForStatefulSet,
+} from '../cluster/wait-ready.ts';
+export { defaults } from '../config/defaults.ts';
+export { type KeepPolicy, loadOptions, type RunOptions } from '../config/options.ts';
+export { type FailureHook, onTestFailure } from '../context/test-context.ts';
+export { listEvents } from '../kube/events.ts';
+export { type KubeClients, kubeClients } from '../kube/kube-clients.ts';
+export { loadKubeConfig } from '../kube/kube-config.ts';
+export type { ObjectRef } from '../kube/object-ref.ts';
+export { execInPod } from '../kube/pod-exec.ts';
+export { podLogs } from '../kube/pod-logs.ts';
+export type { PortForwardTarget } from '../kube/port-forward.ts';
+export { ResourceWatch, type WatchEvent, type WatchEventType, type WatchQuery } from '../kube/resource-watch.ts';
+export {
+  type ClusterView,
+  type Condition,
+  type Verdict,
+  type WaitForOptions,
+  type WaitForResult,
+  waitFor,
+} from '../kube/wait-for.ts';
+export { giveUp, WaitTimeoutError, type WaitUntilOptions, waitUntil } from '../kube/wait-until.ts';
