@@ -11,6 +11,7 @@ export {
 export { ChartNotReadyError, type NotReadyDetails, type NotReadyReason } from './cluster/chart-not-ready-error.ts';
 export { collectDiagnostics, type DiagnosticsTarget } from './cluster/diagnostics.ts';
 export { type ExpectedContainer, expectedContainers } from './cluster/expected-containers.ts';
+export type { ReasonRecord } from './cluster/failure-evidence.ts';
 export {
   deleteExpiredNamespaces,
   ensureJobNamespace,
@@ -20,6 +21,7 @@ export {
 } from './cluster/job-namespace.ts';
 export { type SmokeReport, SmokeTestError, smokeCheck, smokeTest } from './cluster/smoke-test.ts';
 export {
+  type ReadyResult,
   waitForClaim,
   waitForDaemonSet,
   waitForDeployment,

@@ -18,12 +18,11 @@ import { knownKind, type ObjectRef } from '../kube/object-ref.ts';
 import { type ExecOptions, type ExecResult, execInPod } from '../kube/pod-exec.ts';
 import { type LogsOptions, podLogs } from '../kube/pod-logs.ts';
 import type { ProgressSink } from '../kube/progress.ts';
-import type { WaitForResult } from '../kube/wait-for.ts';
 import { waitUntil } from '../kube/wait-until.ts';
 import { collectDiagnostics, gatherDiagnostics, writeDiagnostics } from './diagnostics.ts';
 import { jobNamespace } from './job-namespace.ts';
 import { manifestObjects, readReleaseManifest } from './release-manifest.ts';
-import { waitForReady } from './wait-ready.ts';
+import { type ReadyResult, waitForReady } from './wait-ready.ts';
 
 export interface DeployOptions extends ValuesOptions {
   /** Default: the chart's name, the Jest worker and a random suffix (unique across parallel workers). */
@@ -193,7 +192,7 @@ export class ChartDeployment {
   }
 
   /** Waits until every object of the release is ready (see waitForReady), failing fast with the reason. */
-  async waitReady(ready: ReadyOptions = {}): Promise<WaitForResult> {
+  async waitReady(ready: ReadyOptions = {}): Promise<ReadyResult> {
     return waitForReady(await this.objects(), {
       label: `release ${this.releaseName} in ${this.namespace}`,
       timeout: ready.timeout ?? this.options.timeouts.readyTimeoutMs,
