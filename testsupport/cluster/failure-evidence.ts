@@ -45,6 +45,9 @@ export function weigh(reason: NotReadyReason, message: string): Weight {
 /** How long a `repeated` reason must keep showing before it ends a wait ("a few seconds"). */
 export const defaultHoldMs = 5_000;
 
+/** Reasons that alternate while the same failure repeats: one sighting, one hold. */
+const sameSighting: Partial<Record<NotReadyReason, NotReadyReason>> = { ImagePullBackOff: 'ErrImagePull' };
+
 /** One reason shown by one object at one moment. */
 export interface Sighting {
   /** The object (and container) showing it, e.g. "Pod ci/web-1 container app". */
@@ -123,7 +126,7 @@ export class FailureEvidence {
   #judge(scope: string, sighting: Sighting, now: number): { key: string; enough: boolean } {
     const weight = weigh(sighting.reason, sighting.message);
     // a change of weight (a transient message turning into a "not found") starts a new sighting and a new hold
-    const key = `${scope}\u0000${sighting.where}\u0000${sighting.reason}\u0000${weight}`;
+    const key = `${scope}\u0000${sighting.where}\u0000${sameSighting[sighting.reason] ?? sighting.reason}\u0000${weight}`;
     let record = this.#open.get(key);
     if (!record) {
       record = {
