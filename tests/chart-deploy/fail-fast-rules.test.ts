@@ -203,6 +203,29 @@ mark('no_deploy').describe('FailFast rules', () => {
       expect(seen).toEqual([...Array(8).fill('-'), 'CreateContainerConfigError', 'CreateContainerConfigError']);
     });
 
+    test('a missing Secret that our own look finds still missing after the hold, before the kubelet retries', async () => {
+      const asked: string[] = [];
+      const check = (exists: boolean) => async (kind: string, namespace: string, name: string) => {
+        asked.push(`${kind} ${namespace}/${name}`);
+        return exists;
+      };
+      const pod = waitingPod('CreateContainerConfigError', missing);
+      const seen = async (failFast: FailFast) => {
+        const reasons: string[] = [];
+        for (let second = 0; second < 12; second++) {
+          reasons.push(failFast.podFailure(pod, owner, viewOf({ Event: [failedOnce] }))?.reason ?? '-');
+          await jest.advanceTimersByTimeAsync(1_000);
+        }
+        return reasons;
+      };
+      const stillMissing = await seen(new FailFast(undefined, { exists: check(false) }));
+      // looked at after the 5 s hold; its answer counts at the next look
+      expect(stillMissing.indexOf('CreateContainerConfigError')).toBe(6);
+      expect(asked[0]).toBe('Secret ci/db-credentials');
+      // created meanwhile: the kubelet's next retry will find it, so the wait goes on
+      expect(await seen(new FailFast(undefined, { exists: check(true) }))).toEqual(Array(12).fill('-'));
+    });
+
     test('reported twice at once is not enough before the 5 s hold', () => {
       const pod = waitingPod('CreateContainerConfigError', missing);
       const seen = looks(repeat(7, { pod, events: [failedTwice] }));

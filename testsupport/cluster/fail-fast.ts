@@ -9,7 +9,13 @@ import type {
 import { describeRef, type ObjectRef } from '../kube/object-ref.ts';
 import type { ClusterView } from '../kube/wait-for.ts';
 import { ChartNotReadyError, type NotReadyReason } from './chart-not-ready-error.ts';
-import { describeRecord, FailureEvidence, type ReasonRecord, type Sighting } from './failure-evidence.ts';
+import {
+  defaultHoldMs,
+  describeRecord,
+  FailureEvidence,
+  type ReasonRecord,
+  type Sighting,
+} from './failure-evidence.ts';
 
 /** Container waiting reasons that end a wait (each by the evidence its weight needs, see failure-evidence.ts). */
 const failingWaiting = new Set<string>([
@@ -22,6 +28,9 @@ const failingWaiting = new Set<string>([
   'CreateContainerError',
   'RunContainerError',
 ]);
+
+/** Whether a namespaced object exists (a GET answered 404 means false); rejects when that cannot be known. */
+export type ExistenceCheck = (kind: 'ConfigMap' | 'Secret', namespace: string, name: string) => Promise<boolean>;
 
 /** A sighting with the error it becomes when its evidence is enough. */
 interface Candidate extends Sighting {
@@ -37,9 +46,16 @@ interface Candidate extends Sighting {
  */
 export class FailFast {
   readonly #evidence: FailureEvidence;
+  readonly #exists: ExistenceCheck | undefined;
+  readonly #missing = new Map<string, { since: number; checking: boolean; missingAt?: number }>();
 
-  constructor(evidence = new FailureEvidence()) {
+  /**
+   * `exists` lets a "ConfigMap/Secret not found" be confirmed by looking at the object itself once the hold is
+   * over, rather than waiting for the kubelet's next retry (10-15 s later); without it only the retries count.
+   */
+  constructor(evidence = new FailureEvidence(), { exists }: { exists?: ExistenceCheck } = {}) {
     this.#evidence = evidence;
+    this.#exists = exists;
   }
 
   /** Every reason seen so far, with what became of it. */
@@ -134,12 +150,21 @@ export class FailFast {
               .map(eventCount),
           ) || 1;
       }
+      const named = /^(configmap|secret) "([^"]+)" not found$/i.exec(message);
       candidates.push({
         where: `${where} container ${status.name}`,
         object: owner,
         reason,
         message,
         reports,
+        confirmed:
+          named?.[1] && named[2] && source.namespace
+            ? this.#stillMissing(
+                named[1].toLowerCase() === 'secret' ? 'Secret' : 'ConfigMap',
+                source.namespace,
+                named[2],
+              )
+            : undefined,
         error: new ChartNotReadyError({
           object,
           source,
@@ -214,6 +239,38 @@ export class FailFast {
       }
     }
     return candidates;
+  }
+
+  /**
+   * True once a look at the object, started at least a hold after it was first reported missing, found it missing
+   * still. Starts that look (one at a time) when due; the next evaluation sees its answer.
+   */
+  #stillMissing(kind: 'ConfigMap' | 'Secret', namespace: string, name: string): boolean {
+    if (!this.#exists) return false;
+    const key = `${kind}/${namespace}/${name}`;
+    const now = performance.now();
+    let entry = this.#missing.get(key);
+    if (!entry) {
+      entry = { since: now, checking: false };
+      this.#missing.set(key, entry);
+    }
+    if (entry.missingAt !== undefined) return true;
+    if (!entry.checking && now - entry.since >= defaultHoldMs) {
+      const check = entry;
+      check.checking = true;
+      this.#exists(kind, namespace, name).then(
+        (exists) => {
+          check.checking = false;
+          if (exists)
+            check.since = performance.now(); // it is there now: the kubelet's next retry will find it
+          else check.missingAt = now;
+        },
+        () => {
+          check.checking = false; // unknown (e.g. RBAC): only the kubelet's retries count
+        },
+      );
+    }
+    return false;
   }
 
   /** A Job's Failed condition is its controller's verdict (its pods were retried up to backoffLimit). */

@@ -65,6 +65,11 @@ export interface Sighting {
   readonly reports?: number | undefined;
   /** Default defaultHoldMs. */
   readonly holdMs?: number | undefined;
+  /**
+   * Our own look at what the message names (a ConfigMap or Secret "not found") found it still missing after the
+   * hold: as good as the cluster reporting it again.
+   */
+  readonly confirmed?: boolean | undefined;
 }
 
 /** What a wait saw of one reason, for progress lines, timeouts and the result of a wait that turned ready. */
@@ -152,7 +157,7 @@ export class FailureEvidence {
       weight === 'definitive' ||
       (weight === 'repeated' &&
         now - record.firstSeenAt >= (sighting.holdMs ?? defaultHoldMs) &&
-        (record.reports === undefined || record.reports >= 2));
+        (record.reports === undefined || record.reports >= 2 || sighting.confirmed === true));
     if (enough) record.outcome = 'ended the wait';
     return { key, enough };
   }

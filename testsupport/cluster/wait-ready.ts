@@ -1,7 +1,9 @@
+import { loadOptions } from '../config/options.ts';
+import { apiStatus, kubeClients } from '../kube/kube-clients.ts';
 import type { ObjectRef } from '../kube/object-ref.ts';
 import { stderrProgress } from '../kube/progress.ts';
 import { type WaitForOptions, type WaitForResult, waitFor } from '../kube/wait-for.ts';
-import { FailFast } from './fail-fast.ts';
+import { type ExistenceCheck, FailFast } from './fail-fast.ts';
 import { describeRecord, FailureEvidence, type ReasonRecord } from './failure-evidence.ts';
 import { readinessCondition, readinessRelatedKinds } from './readiness.ts';
 
@@ -27,7 +29,18 @@ export async function waitForReady(objects: readonly ObjectRef[], options: WaitF
       progress(`${label}: ${describeRecord(record)}; not final, waiting on (the wait fails only if it repeats)`);
     }
   });
-  const result = await waitFor(objects, readinessCondition(new FailFast(evidence)), {
+  const { core } = kubeClients(options.options ?? loadOptions());
+  const exists: ExistenceCheck = async (kind, namespace, name) => {
+    try {
+      if (kind === 'Secret') await core.readNamespacedSecret({ name, namespace });
+      else await core.readNamespacedConfigMap({ name, namespace });
+      return true;
+    } catch (error) {
+      if (apiStatus(error) === 404) return false;
+      throw error;
+    }
+  };
+  const result = await waitFor(objects, readinessCondition(new FailFast(evidence, { exists })), {
     ...options,
     related: [...readinessRelatedKinds, ...(options.related ?? [])],
   });
