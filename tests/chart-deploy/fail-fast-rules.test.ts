@@ -108,6 +108,12 @@ mark('no_deploy').describe('FailFast rules', () => {
       ['ErrImagePull', 'dial tcp: lookup no-such-registry.example: no such host', 'definitive'],
       [
         'ErrImagePull',
+        'failed to do request: Head "https://r/v2/x/manifests/1": proxyconnect tcp: dial tcp 127.0.0.1:9: connect: connection refused',
+        'definitive', // the embedded cluster's containerd: pulls go to the discard port on purpose
+      ],
+      ['ErrImagePull', 'proxyconnect tcp: dial tcp 10.0.0.5:3128: connect: connection refused', 'repeated'],
+      [
+        'ErrImagePull',
         'failed to do request: Head "https://r/v2/x/manifests/1": net/http: TLS handshake timeout',
         'transient',
       ],

@@ -31,14 +31,21 @@ export const transientMessages: readonly RegExp[] = [
   /context deadline exceeded|i\/o timeout|TLS handshake timeout|connection reset by peer|too many requests|503 Service Unavailable/i,
 ];
 
-/** An image pull the registry or the runtime refused for good: no such image, tag, repository or registry host. */
-const imageRefused =
-  /not found|manifest unknown|name unknown|repository does not exist|pull access denied|denied|unauthorized|authentication required|no such host|invalid reference format/i;
+/**
+ * An image pull the registry or the runtime refused for good: no such image, tag, repository or registry host; or
+ * a runtime that pulls through the discard port on purpose (the embedded cluster's containerd pulls nothing).
+ */
+const imageRefused = [
+  /not found|manifest unknown|name unknown|repository does not exist|pull access denied|denied|unauthorized|authentication required|no such host|invalid reference format/i,
+  /proxyconnect tcp: dial tcp (127\.0\.0\.1|\[::1\]):9: connect: connection refused/,
+];
 
 export function weigh(reason: NotReadyReason, message: string): Weight {
   if (definitiveReasons.has(reason)) return 'definitive';
   if (transientMessages.some((pattern) => pattern.test(message))) return 'transient';
-  if ((reason === 'ErrImagePull' || reason === 'ImagePullBackOff') && imageRefused.test(message)) return 'definitive';
+  if ((reason === 'ErrImagePull' || reason === 'ImagePullBackOff') && imageRefused.some((p) => p.test(message))) {
+    return 'definitive';
+  }
   return 'repeated';
 }
 
