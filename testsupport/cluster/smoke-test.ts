@@ -75,7 +75,7 @@ export async function smokeCheck(
 }
 
 /** The lines saying what keeps `pod`'s containers from running, crashed init containers first. */
-function podProblems(pod: V1Pod): string[] {
+export function podProblems(pod: V1Pod): string[] {
   const lines: string[] = [];
   const initStatuses = pod.status?.initContainerStatuses ?? [];
   for (const status of initStatuses) {
