@@ -17,6 +17,7 @@ export {
   UnexpectedPodLogError,
 } from './cluster/pod-log-assertions.ts';
 export { type SmokeOptions, type SmokeReport, SmokeTestError, smokeTest } from './cluster/smoke-test.ts';
+export type { ReadyResult } from './cluster/wait-ready.ts';
 // markers and the test context
 export { type EventuallyOptions, EventuallyTimeoutError, eventually } from './context/eventually.ts';
 export { type Marked, mark } from './context/mark.ts';

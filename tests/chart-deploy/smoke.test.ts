@@ -3,9 +3,10 @@ import { expect, test } from '@jest/globals';
 import { execa } from 'execa';
 import { ChartDeployment } from '../../testsupport/cluster/chart-deployment.ts';
 import { expectedContainers } from '../../testsupport/cluster/expected-containers.ts';
-import { SmokeTestError, smokeTest } from '../../testsupport/cluster/smoke-test.ts';
+import { SmokeTestError, smokeCheck, smokeTest } from '../../testsupport/cluster/smoke-test.ts';
 import { HelmChart } from '../../testsupport/helm/helm-chart.ts';
 import { mark } from '../../testsupport/index.ts';
+import { waitUntil } from '../../testsupport/kube/wait-until.ts';
 import { busyboxValues, fixtureChart, projectRoot } from './fixtures.ts';
 
 const smokeCli = path.join(projectRoot, 'testsupport', 'cli', 'smoke.ts');
@@ -72,4 +73,62 @@ mark('chart_deploy').describe('smoke test', () => {
     expect(cli.stderr).toMatch(/smoke test failed in namespace \S+: 0\/1 expected containers running/);
     expect(cli.stderr).toMatch(/waiting: \S+\/quitter: (CrashLoopBackOff|Terminated Error)\b.*exit code 3/);
   }, 120_000);
+
+  test('a crash-looping init container is reported with its last exit code at every moment of its cycle', async () => {
+    const values = await busyboxValues({ initCrash: true });
+    await using app = await ChartDeployment.install(fixtureChart('crash-loop'), { values, wait: false });
+    const chart = await HelmChart.render(fixtureChart('crash-loop'), { releaseName: app.releaseName, values });
+    const expected = expectedContainers(chart.documents);
+    // look every 0.5 s for longer than one crash cycle (crash, ~10 s terminated or backing off, running, crash)
+    const lines: string[][] = [];
+    const until = performance.now() + 25_000;
+    while (performance.now() < until) {
+      const look = await smokeCheck(app.namespace, expected, app.options);
+      expect(look.ok).toBe(false);
+      lines.push([...look.waiting]);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    const firstCrash = lines.findIndex((look) => look.some((line) => line.includes('exit code 7')));
+    expect(firstCrash).toBeGreaterThanOrEqual(0);
+    const afterwards = lines.slice(firstCrash);
+    // every look since the first crash names the init container and its exit code, whichever state it was in
+    expect(afterwards.filter((look) => !look.some((line) => /\/setup \(init\): .*exit code 7/.test(line)))).toEqual([]);
+
+    const error = await smokeTest(app.namespace, expected, { timeout: 10_000, interval: 500 }).then(
+      () => new Error('the smoke test passed on a crash-looping init container'),
+      (e: unknown) => e as Error,
+    );
+    expect(error).toBeInstanceOf(SmokeTestError);
+    expect(error.message).toMatch(/waiting: \S+\/setup \(init\): .*exit code 7/);
+  }, 120_000);
+
+  test("by default it looks only at the release it is given: another release's crashing pod does not fail it", async () => {
+    const values = await busyboxValues({ kind: 'deployment', delaySeconds: 0 });
+    await using crashing = await ChartDeployment.install(fixtureChart('crash-loop'), {
+      values: await busyboxValues(),
+      wait: false,
+    });
+    await using healthy = await ChartDeployment.install(fixtureChart('slow-ready'), { values });
+    const chart = await HelmChart.render(fixtureChart('slow-ready'), { releaseName: healthy.releaseName, values });
+    const expected = expectedContainers(chart.documents);
+    // both releases share the namespace; the other one has crashed by now
+    await waitUntil(
+      async () =>
+        (await crashing.pods()).some((pod) =>
+          pod.status?.containerStatuses?.some((status) => status.state?.terminated || status.lastState?.terminated),
+        ),
+      { timeout: 60_000, interval: 500, description: 'the crash-loop pod to crash' },
+    );
+    const report = await smokeTest(healthy.namespace, expected, { timeout: 30_000, interval: 500 });
+    expect(report).toMatchObject({ ok: true, running: 1, expected: 1, waiting: [] });
+
+    // asked to look at every pod of the namespace, it sees the other release's crash
+    const error = await smokeTest(healthy.namespace, expected, { timeout: 10_000, interval: 500, everyPod: true }).then(
+      () => new Error('the smoke test of every pod passed beside a crash-looping pod'),
+      (e: unknown) => e as Error,
+    );
+    expect({ type: error.constructor.name, message: error.message }).toMatchObject({ type: SmokeTestError.name });
+    expect(error.message).toContain(`${crashing.releaseName}-`);
+    expect(error.message).toMatch(/quitter: .*exit code 3/);
+  }, 180_000);
 });

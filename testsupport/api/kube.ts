@@ -5,6 +5,7 @@ export type { NotReadyDetails } from '../cluster/chart-not-ready-error.ts';
 export { collectDiagnostics, type DiagnosticsTarget } from '../cluster/diagnostics.ts';
 export { compareRendered, type DriftDifference } from '../cluster/drift.ts';
 export { type ExpectedContainer, expectedContainers } from '../cluster/expected-containers.ts';
+export type { ReasonRecord } from '../cluster/failure-evidence.ts';
 export { jobNamespace, NamespaceDeletionTimeoutError } from '../cluster/job-namespace.ts';
 export type { PodLogHit } from '../cluster/pod-log-assertions.ts';
 export { smokeCheck } from '../cluster/smoke-test.ts';

@@ -20,7 +20,6 @@ import { type ExecOptions, type ExecResult, execInPod } from '../kube/pod-exec.t
 import { type LogsOptions, podLogs } from '../kube/pod-logs.ts';
 import type { ProgressSink } from '../kube/progress.ts';
 import { retryTransient } from '../kube/transient-error.ts';
-import type { WaitForResult } from '../kube/wait-for.ts';
 import { waitUntil } from '../kube/wait-until.ts';
 import { collectDiagnostics, gatherDiagnostics, writeDiagnostics } from './diagnostics.ts';
 import { type DriftReport, liveDrift } from './drift.ts';
@@ -29,7 +28,7 @@ import { recordDeployment } from './inventory.ts';
 import { jobNamespace } from './job-namespace.ts';
 import { eventuallyInPodLogs, neverInPodLogs, type PodLogHit, type PodLogMatchOptions } from './pod-log-assertions.ts';
 import { manifestObjects, readReleaseManifest } from './release-manifest.ts';
-import { waitForReady } from './wait-ready.ts';
+import { type ReadyResult, waitForReady } from './wait-ready.ts';
 
 export interface DeployOptions extends ValuesOptions {
   /** Default: the chart's name, the Jest worker and a random suffix (unique across parallel workers). */
@@ -215,7 +214,7 @@ export class ChartDeployment {
    * Waits until every object of the release is ready (see waitForReady), failing fast with the reason. An API
    * server that cannot be reached for a while (a restart, a dropped connection) only delays it, within the timeout.
    */
-  async waitReady(ready: ReadyOptions = {}): Promise<WaitForResult> {
+  async waitReady(ready: ReadyOptions = {}): Promise<ReadyResult> {
     const timeout = ready.timeout ?? this.options.timeouts.readyTimeoutMs;
     const started = performance.now();
     const objects = await retryTransient(() => this.objects(), {

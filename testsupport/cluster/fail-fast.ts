@@ -6,12 +6,19 @@ import type {
   V1Pod,
   V1StorageClass,
 } from '@kubernetes/client-node';
-import type { ObjectRef } from '../kube/object-ref.ts';
+import { describeRef, type ObjectRef } from '../kube/object-ref.ts';
 import type { ClusterView } from '../kube/wait-for.ts';
 import { ChartNotReadyError, type NotReadyReason } from './chart-not-ready-error.ts';
+import {
+  defaultHoldMs,
+  describeRecord,
+  FailureEvidence,
+  type ReasonRecord,
+  type Sighting,
+} from './failure-evidence.ts';
 
-/** Container waiting reasons that never clear by themselves. */
-const fatalWaiting = new Set<string>([
+/** Container waiting reasons that end a wait (each by the evidence its weight needs, see failure-evidence.ts). */
+const failingWaiting = new Set<string>([
   'ImagePullBackOff',
   'ErrImagePull',
   'ErrImageNeverPull',
@@ -22,189 +29,375 @@ const fatalWaiting = new Set<string>([
   'RunContainerError',
 ]);
 
-/** How long a reason that may still clear (the scheduler retries, a mount is retried) must persist. */
-const graceMs = { Unschedulable: 5_000, FailedMount: 5_000, ClaimCannotBind: 3_000 } as const;
+/** Whether a namespaced object exists (a GET answered 404 means false); rejects when that cannot be known. */
+export type ExistenceCheck = (kind: 'ConfigMap' | 'Secret', namespace: string, name: string) => Promise<boolean>;
+
+/** A sighting with the error it becomes when its evidence is enough. */
+interface Candidate extends Sighting {
+  readonly error: ChartNotReadyError;
+}
 
 /**
- * Finds the reasons an object can never become ready, from its pods' container states, pod conditions, events,
- * Job conditions and claims. Keeps first-seen times so reasons that may clear get a short grace period.
+ * Finds why an object cannot become ready, from its pods' container states, pod conditions, events, Job
+ * conditions and claims, and ends a wait only on a verdict: a definitive reason at once, any other one when the
+ * cluster's own retries repeat it for a few seconds, a known transient message never (see failure-evidence.ts).
+ * One FailFast serves one wait: it keeps what it saw, for progress lines and for the result of a wait that turned
+ * ready anyway.
  */
 export class FailFast {
-  #firstSeen = new Map<string, number>();
+  readonly #evidence: FailureEvidence;
+  readonly #exists: ExistenceCheck | undefined;
+  readonly #missing = new Map<string, { since: number; checking: boolean; missingAt?: number }>();
 
-  /** The failure shown by `pod`, reported against `object` (the workload that owns it). */
-  podFailure(pod: V1Pod, object: ObjectRef, view: ClusterView): ChartNotReadyError | undefined {
+  /**
+   * `exists` lets a "ConfigMap/Secret not found" be confirmed by looking at the object itself once the hold is
+   * over, rather than waiting for the kubelet's next retry (10-15 s later); without it only the retries count.
+   */
+  constructor(evidence = new FailureEvidence(), { exists }: { exists?: ExistenceCheck } = {}) {
+    this.#evidence = evidence;
+    this.#exists = exists;
+  }
+
+  /** Every reason seen so far, with what became of it. */
+  get reasonsSeen(): readonly ReasonRecord[] {
+    return this.#evidence.records;
+  }
+
+  /** "; not final yet: ..." for a waited-for object whose pods or claims show reasons still short of a verdict. */
+  pendingNote(object: ObjectRef): string {
+    const pending = this.#evidence.pending(describeRef(object));
+    return pending.length > 0 ? `; not final yet: ${pending.map((record) => describeRecord(record)).join('; ')}` : '';
+  }
+
+  /**
+   * The failure shown by `pod`, reported against `object` (the workload that owns it), once its evidence is enough.
+   * Reasons in `ignore` are not looked at (a Job retries its failed pods itself).
+   */
+  podFailure(
+    pod: V1Pod,
+    object: ObjectRef,
+    view: ClusterView,
+    ignore: readonly NotReadyReason[] = [],
+  ): ChartNotReadyError | undefined {
     const source: ObjectRef = { kind: 'Pod', name: pod.metadata?.name ?? '?', namespace: pod.metadata?.namespace };
-    if (pod.metadata?.deletionTimestamp) return undefined;
-    const statuses = [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])];
-    for (const status of statuses) {
+    const scope = `${describeRef(source)} ${pod.metadata?.uid ?? ''}`;
+    if (pod.metadata?.deletionTimestamp) {
+      this.#evidence.look(scope, []); // a pod on its way out shows nothing that counts
+      return undefined;
+    }
+    const candidates = this.#podCandidates(pod, source, object, view).filter(
+      (candidate) => !ignore.includes(candidate.reason),
+    );
+    return this.#evidence.look(scope, candidates)?.error ?? this.#claimsOfUnschedulable(pod, source, object, view);
+  }
+
+  /** A pod the scheduler holds back for its claims is judged by the claims (they keep their own evidence). */
+  #claimsOfUnschedulable(
+    pod: V1Pod,
+    source: ObjectRef,
+    object: ObjectRef,
+    view: ClusterView,
+  ): ChartNotReadyError | undefined {
+    const scheduled = pod.status?.conditions?.find((condition) => condition.type === 'PodScheduled');
+    if (scheduled?.status !== 'False' || scheduled.reason !== 'Unschedulable') return undefined;
+    if (!claimsPending.test(scheduled.message ?? '')) return undefined;
+    for (const volume of pod.spec?.volumes ?? []) {
+      const claimName = volume.persistentVolumeClaim?.claimName;
+      const claim = claimName
+        ? view.get<V1PersistentVolumeClaim>('PersistentVolumeClaim', claimName, source.namespace)
+        : undefined;
+      const failure = claim ? this.claimFailure(claim, object, view) : undefined;
+      if (failure) return failure;
+    }
+    return undefined;
+  }
+
+  #podCandidates(pod: V1Pod, source: ObjectRef, object: ObjectRef, view: ClusterView): Candidate[] {
+    const candidates: Candidate[] = [];
+    const where = describeRef(source);
+    const owner = describeRef(object);
+    const events = view
+      .list<CoreV1Event>('Event', source.namespace)
+      .filter((event) => event.involvedObject.kind === 'Pod' && event.involvedObject.uid === pod.metadata?.uid);
+    const initStatuses = pod.status?.initContainerStatuses ?? [];
+    for (const status of [...initStatuses, ...(pod.status?.containerStatuses ?? [])]) {
       const waiting = status.state?.waiting;
-      if (waiting?.reason && fatalWaiting.has(waiting.reason)) {
-        const terminated = status.lastState?.terminated;
-        const last = terminated
-          ? `; last exit code ${terminated.exitCode}${terminated.reason ? ` (${terminated.reason})` : ''}`
-          : '';
-        return new ChartNotReadyError({
+      if (!waiting?.reason || !failingWaiting.has(waiting.reason)) continue;
+      const reason = waiting.reason as NotReadyReason;
+      const fieldPath = `spec.${initStatuses.includes(status) ? 'initContainers' : 'containers'}{${status.name}}`;
+      const ofContainer = events.filter((event) => event.involvedObject.fieldPath === fieldPath);
+      const terminated = status.lastState?.terminated;
+      const last = terminated
+        ? `; last exit code ${terminated.exitCode}${terminated.reason ? ` (${terminated.reason})` : ''}`
+        : '';
+      let message = waiting.message ?? '';
+      let reports: number | undefined;
+      if (reason === 'CrashLoopBackOff') {
+        reports = status.restartCount + 1;
+      } else if (reason === 'ErrImagePull' || reason === 'ImagePullBackOff') {
+        // the back-off's own message says nothing: the pull failures' events say what the registry answered
+        const pulls = ofContainer.filter((event) => event.message?.startsWith('Failed to pull image'));
+        const latest = pulls.sort((a, b) => eventTime(b) - eventTime(a))[0];
+        if (reason === 'ImagePullBackOff' && latest?.message) message = latest.message;
+        reports = pulls.reduce((sum, event) => sum + eventCount(event), 0) || 1;
+      } else {
+        // the kubelet reports each failed try as a "Failed" event "Error: <the waiting message>"
+        reports =
+          Math.max(
+            0,
+            ...ofContainer
+              .filter((event) => event.reason === 'Failed' && event.message?.includes(message || reason))
+              .map(eventCount),
+          ) || 1;
+      }
+      const named = /^(configmap|secret) "([^"]+)" not found$/i.exec(message);
+      candidates.push({
+        where: `${where} container ${status.name}`,
+        object: owner,
+        reason,
+        message,
+        reports,
+        confirmed:
+          named?.[1] && named[2] && source.namespace
+            ? this.#stillMissing(
+                named[1].toLowerCase() === 'secret' ? 'Secret' : 'ConfigMap',
+                source.namespace,
+                named[2],
+              )
+            : undefined,
+        error: new ChartNotReadyError({
           object,
           source,
           container: status.name,
           image: status.image,
-          reason: waiting.reason as NotReadyReason,
-          message: `${waiting.message ?? ''}${last}`,
+          reason,
+          message: `${message}${last}`,
           inspect:
-            waiting.reason === 'CrashLoopBackOff'
+            reason === 'CrashLoopBackOff'
               ? `kubectl logs -n ${source.namespace} ${source.name} -c ${status.name} --previous`
               : `kubectl describe pod -n ${source.namespace} ${source.name}`,
-        });
-      }
+        }),
+      });
     }
     if (pod.status?.phase === 'Failed' && pod.spec?.restartPolicy !== 'Always') {
+      const statuses = [...initStatuses, ...(pod.status?.containerStatuses ?? [])];
       const terminated = statuses.find((status) => status.state?.terminated?.exitCode)?.state?.terminated;
-      return new ChartNotReadyError({
-        object,
-        source,
+      const message = `${pod.status.reason ?? ''} ${pod.status.message ?? ''} ${
+        terminated ? `exit code ${terminated.exitCode} (${terminated.reason ?? ''})` : ''
+      }`.trim();
+      candidates.push({
+        where,
+        object: owner,
         reason: 'PodFailed',
-        message: `${pod.status.reason ?? ''} ${pod.status.message ?? ''} ${
-          terminated ? `exit code ${terminated.exitCode} (${terminated.reason ?? ''})` : ''
-        }`.trim(),
-        inspect: `kubectl logs -n ${source.namespace} ${source.name} --all-containers`,
+        message,
+        error: new ChartNotReadyError({
+          object,
+          source,
+          reason: 'PodFailed',
+          message,
+          inspect: `kubectl logs -n ${source.namespace} ${source.name} --all-containers`,
+        }),
       });
     }
     const scheduled = pod.status?.conditions?.find((condition) => condition.type === 'PodScheduled');
     if (scheduled?.status === 'False' && scheduled.reason === 'Unschedulable') {
       const message = scheduled.message ?? '';
-      if (/unbound (immediate )?PersistentVolumeClaims|persistentvolumeclaim/i.test(message)) {
-        for (const volume of pod.spec?.volumes ?? []) {
-          const claimName = volume.persistentVolumeClaim?.claimName;
-          const claim = claimName
-            ? view.get<V1PersistentVolumeClaim>('PersistentVolumeClaim', claimName, source.namespace)
-            : undefined;
-          const failure = claim ? this.claimFailure(claim, object, view) : undefined;
-          if (failure) return failure;
-        }
-      } else if (this.#persisted(`unschedulable/${source.namespace}/${source.name}`, graceMs.Unschedulable)) {
-        return new ChartNotReadyError({ object, source, reason: 'Unschedulable', message });
-      }
-    } else {
-      this.#firstSeen.delete(`unschedulable/${source.namespace}/${source.name}`);
-    }
-    if (pod.status?.phase === 'Pending') {
-      // A mount that cannot work fails again at each of the kubelet's retries (0.5 s, 1 s, 2 s, ...); a one-off
-      // failure, or the node authorizer not yet knowing the pod's claim, clears at the next one.
-      const mountEvent = view
-        .list<CoreV1Event>('Event', source.namespace)
-        .find(
-          (event) =>
-            event.reason === 'FailedMount' &&
-            event.involvedObject.kind === 'Pod' &&
-            event.involvedObject.name === source.name &&
-            event.involvedObject.uid === pod.metadata?.uid &&
-            (event.series?.count ?? event.count ?? 1) >= 2 &&
-            !/no relationship found between node/.test(event.message ?? ''),
-        );
-      if (mountEvent && this.#persisted(`mount/${source.namespace}/${source.name}`, graceMs.FailedMount)) {
-        return new ChartNotReadyError({
-          object,
-          source,
-          reason: 'FailedMount',
-          message: `${mountEvent.message ?? ''}${volumeSource(pod, mountEvent.message ?? '')}`,
+      if (!claimsPending.test(message)) {
+        // the scheduler re-evaluates an unschedulable pod continually: showing for the hold is the evidence
+        candidates.push({
+          where,
+          object: owner,
+          reason: 'Unschedulable',
+          message,
+          error: new ChartNotReadyError({ object, source, reason: 'Unschedulable', message }),
         });
       }
     }
-    return undefined;
+    const created = (pod.status?.containerStatuses ?? []).some(
+      (status) => status.state?.running || status.state?.terminated || status.lastState?.terminated,
+    );
+    if (pod.status?.phase === 'Pending' && !created) {
+      // the kubelet retries a mount at growing intervals (0.5 s, 1 s, 2 s, ...) and counts each failure in the event
+      const mountEvent = events
+        .filter((event) => event.reason === 'FailedMount')
+        .sort((a, b) => eventTime(b) - eventTime(a))[0];
+      if (mountEvent) {
+        const message = mountEvent.message ?? '';
+        candidates.push({
+          where,
+          object: owner,
+          reason: 'FailedMount',
+          message,
+          reports: eventCount(mountEvent),
+          error: new ChartNotReadyError({
+            object,
+            source,
+            reason: 'FailedMount',
+            message: `${message}${volumeSource(pod, message)}`,
+          }),
+        });
+      }
+    }
+    return candidates;
   }
 
+  /**
+   * True once a look at the object, started at least a hold after it was first reported missing, found it missing
+   * still. Starts that look (one at a time) when due; the next evaluation sees its answer.
+   */
+  #stillMissing(kind: 'ConfigMap' | 'Secret', namespace: string, name: string): boolean {
+    if (!this.#exists) return false;
+    const key = `${kind}/${namespace}/${name}`;
+    const now = performance.now();
+    let entry = this.#missing.get(key);
+    if (!entry) {
+      entry = { since: now, checking: false };
+      this.#missing.set(key, entry);
+    }
+    if (entry.missingAt !== undefined) return true;
+    if (!entry.checking && now - entry.since >= defaultHoldMs) {
+      const check = entry;
+      check.checking = true;
+      this.#exists(kind, namespace, name).then(
+        (exists) => {
+          check.checking = false;
+          if (exists)
+            check.since = performance.now(); // it is there now: the kubelet's next retry will find it
+          else check.missingAt = now;
+        },
+        () => {
+          check.checking = false; // unknown (e.g. RBAC): only the kubelet's retries count
+        },
+      );
+    }
+    return false;
+  }
+
+  /** A Job's Failed condition is its controller's verdict (its pods were retried up to backoffLimit). */
   jobFailure(job: V1Job, object: ObjectRef): ChartNotReadyError | undefined {
     const failed = job.status?.conditions?.find(
       (condition) => condition.type === 'Failed' && condition.status === 'True',
     );
-    if (!failed) return undefined;
-    return new ChartNotReadyError({
-      object,
-      reason: failed.reason === 'DeadlineExceeded' ? 'DeadlineExceeded' : 'BackoffLimitExceeded',
-      message: failed.message ?? failed.reason ?? '',
-      inspect: `kubectl logs -n ${object.namespace} job/${object.name} --all-containers`,
-    });
+    const candidates: Candidate[] = [];
+    if (failed) {
+      const reason = failed.reason === 'DeadlineExceeded' ? 'DeadlineExceeded' : 'BackoffLimitExceeded';
+      const message = failed.message ?? failed.reason ?? '';
+      candidates.push({
+        where: describeRef(object),
+        object: describeRef(object),
+        reason,
+        message,
+        error: new ChartNotReadyError({
+          object,
+          reason,
+          message,
+          inspect: `kubectl logs -n ${object.namespace} job/${object.name} --all-containers`,
+        }),
+      });
+    }
+    return this.#evidence.look(`${describeRef(object)} ${job.metadata?.uid ?? ''}`, candidates)?.error;
+  }
+
+  /** A Deployment's ProgressDeadlineExceeded is its controller's verdict. */
+  progressFailure(message: string, object: ObjectRef): ChartNotReadyError | undefined {
+    const error = new ChartNotReadyError({ object, reason: 'ProgressDeadlineExceeded', message });
+    const where = describeRef(object);
+    return this.#evidence.look(where, [{ where, object: where, reason: error.reason, message, error }])?.error;
   }
 
   /**
    * A Pending claim fails when nothing can ever bind it: its StorageClass does not exist, or it has no class
-   * (or one without a provisioner) and no Available PersistentVolume matches; or provisioning failed.
+   * (or one without a provisioner) and no Available PersistentVolume matches (a standing state: it must last
+   * 3 s); or provisioning failed, repeatedly.
    */
   claimFailure(claim: V1PersistentVolumeClaim, object: ObjectRef, view: ClusterView): ChartNotReadyError | undefined {
     const namespace = claim.metadata?.namespace;
     const name = claim.metadata?.name ?? '?';
-    const key = `claim/${namespace}/${name}`;
-    if (claim.status?.phase !== 'Pending' || claim.spec?.volumeName) {
-      this.#firstSeen.delete(key);
-      return undefined;
-    }
     const source: ObjectRef = { kind: 'PersistentVolumeClaim', name, namespace };
-    const provisioningFailed = view
-      .list<CoreV1Event>('Event', namespace)
-      .find(
-        (event) =>
-          event.reason === 'ProvisioningFailed' &&
-          event.involvedObject.kind === 'PersistentVolumeClaim' &&
-          event.involvedObject.name === name,
-      );
-    const classes = view.list<V1StorageClass>('StorageClass');
-    const className =
-      claim.spec?.storageClassName ??
-      classes.find((sc) => sc.metadata?.annotations?.['storageclass.kubernetes.io/is-default-class'] === 'true')
-        ?.metadata?.name ??
-      '';
-    const storageClass = classes.find((sc) => sc.metadata?.name === className);
-    if (storageClass && storageClass.provisioner !== 'kubernetes.io/no-provisioner') {
-      if (provisioningFailed && this.#persisted(key, graceMs.ClaimCannotBind)) {
-        return new ChartNotReadyError({
-          object,
-          source,
-          reason: 'ProvisioningFailed',
-          message: provisioningFailed.message ?? '',
-        });
-      }
-      return undefined;
-    }
-    if (
-      storageClass?.volumeBindingMode === 'WaitForFirstConsumer' &&
-      !claim.metadata?.annotations?.['volume.kubernetes.io/selected-node']
-    ) {
-      return undefined;
-    }
-    const wanted = quantityBytes(claim.spec?.resources?.requests?.storage ?? '0');
-    const modes = claim.spec?.accessModes ?? [];
-    const candidate = view
-      .list<V1PersistentVolume>('PersistentVolume')
-      .find(
-        (pv) =>
-          (pv.status?.phase === 'Available' ||
-            (pv.spec?.claimRef?.name === name && pv.spec.claimRef.namespace === namespace)) &&
-          (pv.spec?.storageClassName ?? '') === className &&
-          quantityBytes(pv.spec?.capacity?.storage ?? '0') >= wanted &&
-          modes.every((mode) => pv.spec?.accessModes?.includes(mode)),
-      );
-    if (candidate) {
-      this.#firstSeen.delete(key);
-      return undefined;
-    }
-    if (!this.#persisted(key, graceMs.ClaimCannotBind)) return undefined;
-    const why =
-      claim.spec?.storageClassName && !storageClass
-        ? `StorageClass "${claim.spec.storageClassName}" does not exist and no Available PersistentVolume has that class`
-        : `no Available PersistentVolume with class "${className}", ${claim.spec?.resources?.requests?.storage ?? '?'} and ${modes.join(',') || 'any mode'}, and no StorageClass provisions one`;
-    return new ChartNotReadyError({ object, source, reason: 'ClaimCannotBind', message: why });
-  }
+    const where = describeRef(source);
+    const candidate = claim.status?.phase === 'Pending' && !claim.spec?.volumeName ? claimCandidate() : undefined;
+    return this.#evidence.look(`${where} ${claim.metadata?.uid ?? ''}`, candidate ? [candidate] : [])?.error;
 
-  #persisted(key: string, ms: number): boolean {
-    const now = performance.now();
-    const first = this.#firstSeen.get(key);
-    if (first === undefined) {
-      this.#firstSeen.set(key, now);
-      return ms <= 0;
+    function claimCandidate(): Candidate | undefined {
+      const owner = describeRef(object);
+      const provisioningFailed = view
+        .list<CoreV1Event>('Event', namespace)
+        .filter(
+          (event) =>
+            event.reason === 'ProvisioningFailed' &&
+            event.involvedObject.kind === 'PersistentVolumeClaim' &&
+            event.involvedObject.uid === claim.metadata?.uid,
+        )
+        .sort((a, b) => eventTime(b) - eventTime(a))[0];
+      const classes = view.list<V1StorageClass>('StorageClass');
+      const className =
+        claim.spec?.storageClassName ??
+        classes.find((sc) => sc.metadata?.annotations?.['storageclass.kubernetes.io/is-default-class'] === 'true')
+          ?.metadata?.name ??
+        '';
+      const storageClass = classes.find((sc) => sc.metadata?.name === className);
+      if (storageClass && storageClass.provisioner !== 'kubernetes.io/no-provisioner') {
+        if (!provisioningFailed) return undefined;
+        const message = provisioningFailed.message ?? '';
+        return {
+          where,
+          object: owner,
+          reason: 'ProvisioningFailed',
+          message,
+          reports: eventCount(provisioningFailed),
+          holdMs: claimHoldMs,
+          error: new ChartNotReadyError({ object, source, reason: 'ProvisioningFailed', message }),
+        };
+      }
+      if (
+        storageClass?.volumeBindingMode === 'WaitForFirstConsumer' &&
+        !claim.metadata?.annotations?.['volume.kubernetes.io/selected-node']
+      ) {
+        return undefined;
+      }
+      const wanted = quantityBytes(claim.spec?.resources?.requests?.storage ?? '0');
+      const modes = claim.spec?.accessModes ?? [];
+      const volume = view
+        .list<V1PersistentVolume>('PersistentVolume')
+        .find(
+          (pv) =>
+            (pv.status?.phase === 'Available' ||
+              (pv.spec?.claimRef?.name === name && pv.spec.claimRef.namespace === namespace)) &&
+            (pv.spec?.storageClassName ?? '') === className &&
+            quantityBytes(pv.spec?.capacity?.storage ?? '0') >= wanted &&
+            modes.every((mode) => pv.spec?.accessModes?.includes(mode)),
+        );
+      if (volume) return undefined;
+      const message =
+        claim.spec?.storageClassName && !storageClass
+          ? `StorageClass "${claim.spec.storageClassName}" does not exist and no Available PersistentVolume has that class`
+          : `no Available PersistentVolume with class "${className}", ${claim.spec?.resources?.requests?.storage ?? '?'} and ${modes.join(',') || 'any mode'}, and no StorageClass provisions one`;
+      return {
+        where,
+        object: owner,
+        reason: 'ClaimCannotBind',
+        message,
+        holdMs: claimHoldMs,
+        error: new ChartNotReadyError({ object, source, reason: 'ClaimCannotBind', message }),
+      };
     }
-    return now - first >= ms;
   }
+}
+
+/** The scheduler's message for a pod that waits for its claims to bind. */
+const claimsPending = /unbound (immediate )?PersistentVolumeClaims|persistentvolumeclaim/i;
+
+/** A claim's state is re-evaluated by the binder all the time: 3 s of it is enough (a PV made alongside binds sooner). */
+const claimHoldMs = 3_000;
+
+/** How many times an event was reported (core/v1 `count`, or events.k8s.io's series). */
+function eventCount(event: CoreV1Event): number {
+  return event.series?.count ?? event.count ?? 1;
+}
+
+function eventTime(event: CoreV1Event): number {
+  const time = event.series?.lastObservedTime ?? event.lastTimestamp ?? event.eventTime ?? event.firstTimestamp;
+  return time ? new Date(time).getTime() : 0;
 }
 
 /** "; volume "x" is ConfigMap "y"": what the volume a mount message names refers to (kubelet messages omit it). */

@@ -12,7 +12,7 @@ import type {
 } from '@kubernetes/client-node';
 import type { ObjectRef } from '../kube/object-ref.ts';
 import type { ClusterView, Condition, Verdict } from '../kube/wait-for.ts';
-import { ChartNotReadyError } from './chart-not-ready-error.ts';
+import type { ChartNotReadyError, NotReadyReason } from './chart-not-ready-error.ts';
 import { FailFast } from './fail-fast.ts';
 
 /** The kinds a readiness wait watches besides the objects themselves. */
@@ -27,34 +27,45 @@ export const readinessRelatedKinds = [
 ] as const;
 
 /**
- * The readiness condition of every kind a chart deploys, with fail-fast reasons. Kinds without a notion of
- * readiness (ConfigMap, Secret, RBAC, ...) are ready once they exist, or at once when they are not watched.
+ * The readiness condition of every kind a chart deploys, with fail-fast reasons (judged by `failFast`, one per
+ * wait). Kinds without a notion of readiness (ConfigMap, Secret, RBAC, ...) are ready once they exist, or at once
+ * when they are not watched. A verdict that is not ready says which reasons were seen but are not final yet.
  */
-export function readinessCondition(): Condition {
-  const failFast = new FailFast();
+export function readinessCondition(failFast = new FailFast()): Condition {
   return (object, ref, view) => {
-    if (!object) {
-      return isWatchedKind(ref.kind) ? { ready: false, waitingFor: 'does not exist (yet)' } : { ready: true };
-    }
-    switch (ref.kind) {
-      case 'Deployment':
-        return deploymentReadiness(object as V1Deployment, ref, view, failFast);
-      case 'StatefulSet':
-        return statefulSetReadiness(object as V1StatefulSet, ref, view, failFast);
-      case 'DaemonSet':
-        return daemonSetReadiness(object as V1DaemonSet, ref, view, failFast);
-      case 'Job':
-        return jobReadiness(object as V1Job, ref, view, failFast);
-      case 'Pod':
-        return podReadiness(object as V1Pod, ref, view, failFast);
-      case 'PersistentVolumeClaim':
-        return claimReadiness(object as V1PersistentVolumeClaim, ref, view, failFast);
-      case 'Service':
-        return serviceReadiness(object as V1Service, view);
-      default:
-        return { ready: true };
-    }
+    const verdict = objectReadiness(object, ref, view, failFast);
+    if (verdict.ready || verdict.failure) return verdict;
+    return { ...verdict, waitingFor: `${verdict.waitingFor ?? 'not ready'}${failFast.pendingNote(ref)}` };
   };
+}
+
+function objectReadiness(
+  object: KubernetesObject | undefined,
+  ref: ObjectRef,
+  view: ClusterView,
+  failFast: FailFast,
+): Verdict {
+  if (!object) {
+    return isWatchedKind(ref.kind) ? { ready: false, waitingFor: 'does not exist (yet)' } : { ready: true };
+  }
+  switch (ref.kind) {
+    case 'Deployment':
+      return deploymentReadiness(object as V1Deployment, ref, view, failFast);
+    case 'StatefulSet':
+      return statefulSetReadiness(object as V1StatefulSet, ref, view, failFast);
+    case 'DaemonSet':
+      return daemonSetReadiness(object as V1DaemonSet, ref, view, failFast);
+    case 'Job':
+      return jobReadiness(object as V1Job, ref, view, failFast);
+    case 'Pod':
+      return podReadiness(object as V1Pod, ref, view, failFast);
+    case 'PersistentVolumeClaim':
+      return claimReadiness(object as V1PersistentVolumeClaim, ref, view, failFast);
+    case 'Service':
+      return serviceReadiness(object as V1Service, view);
+    default:
+      return { ready: true };
+  }
 }
 
 function isWatchedKind(kind: string): boolean {
@@ -80,13 +91,12 @@ function firstPodFailure(
   ref: ObjectRef,
   view: ClusterView,
   failFast: FailFast,
-  ignore: readonly string[] = [],
+  ignore: readonly NotReadyReason[] = [],
 ): ChartNotReadyError | undefined {
-  for (const pod of pods) {
-    const failure = failFast.podFailure(pod, ref, view);
-    if (failure && !ignore.includes(failure.reason)) return failure;
-  }
-  return undefined;
+  let first: ChartNotReadyError | undefined;
+  // every pod is looked at, so each one's evidence is kept current
+  for (const pod of pods) first ??= failFast.podFailure(pod, ref, view, ignore) ?? undefined;
+  return first;
 }
 
 function generationPending(object: KubernetesObject & { status?: { observedGeneration?: number } }): boolean {
@@ -105,14 +115,8 @@ function deploymentReadiness(deployment: V1Deployment, ref: ObjectRef, view: Clu
   if (failure) return { ready: false, failure };
   const progressing = deployment.status?.conditions?.find((condition) => condition.type === 'Progressing');
   if (progressing?.status === 'False' && progressing.reason === 'ProgressDeadlineExceeded') {
-    return {
-      ready: false,
-      failure: new ChartNotReadyError({
-        object: ref,
-        reason: 'ProgressDeadlineExceeded',
-        message: progressing.message ?? '',
-      }),
-    };
+    const stalled = failFast.progressFailure(progressing.message ?? '', ref);
+    if (stalled) return { ready: false, failure: stalled };
   }
   if (generationPending(deployment)) return { ready: false, waitingFor: 'controller has not seen the latest spec' };
   const wanted = deployment.spec?.replicas ?? 1;

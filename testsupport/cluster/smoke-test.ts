@@ -1,4 +1,4 @@
-import type { V1Pod } from '@kubernetes/client-node';
+import type { V1ContainerStatus, V1Pod } from '@kubernetes/client-node';
 import { loadOptions, type RunOptions } from '../config/options.ts';
 import { ChartTestwareError } from '../errors.ts';
 import { kubeClients } from '../kube/kube-clients.ts';
@@ -10,8 +10,13 @@ import type { ExpectedContainer } from './expected-containers.ts';
 export class SmokeTestError extends ChartTestwareError {}
 
 export interface SmokeOptions {
-  /** Only pods with these labels count (e.g. "app.kubernetes.io/instance=web"); default every pod of the namespace. */
+  /** Only pods with these labels count (e.g. "app.kubernetes.io/instance=web"). */
   readonly selector?: string;
+  /**
+   * Default false: only the pods of the expected workloads are looked at (so another release's crashing pod in a
+   * shared namespace does not fail this one). True: every pod of the namespace (that `selector` matches) counts.
+   */
+  readonly everyPod?: boolean;
   readonly timeout?: number;
   readonly interval?: number;
   readonly signal?: AbortSignal;
@@ -23,7 +28,11 @@ export interface SmokeReport {
   readonly ok: boolean;
   /** "StatefulSet/x container y: 1/2 running". */
   readonly missing: readonly string[];
-  /** Each container not running: "pod/container: Reason (message); last exit code N; R restarts". */
+  /**
+   * Each container not running, and each init container that crashed: "pod/container: Reason (message); last exit
+   * code N (Error); R restarts". A crash-looping container shows its last termination in every state it passes
+   * through (back-off, just terminated, running again before the next crash).
+   */
   readonly waiting: readonly string[];
   readonly running: number;
   readonly expected: number;
@@ -37,10 +46,11 @@ export async function smokeCheck(
   expected: readonly ExpectedContainer[],
   options?: RunOptions,
   selector?: string,
+  { everyPod = false }: { everyPod?: boolean } = {},
 ): Promise<SmokeReport> {
   const { core } = kubeClients(options ?? loadOptions());
   const pods = (await core.listNamespacedPod({ namespace, labelSelector: selector })).items.filter(
-    (pod) => !pod.metadata?.deletionTimestamp,
+    (pod) => !pod.metadata?.deletionTimestamp && (everyPod || expected.some((want) => matches(pod, want))),
   );
   const missing: string[] = [];
   let running = 0;
@@ -54,42 +64,62 @@ export async function smokeCheck(
     running += Math.min(up, want.count);
     if (up < want.count) missing.push(`${want.workload} container "${want.container}": ${up}/${want.count} running`);
   }
-  const waiting: string[] = [];
-  for (const pod of pods) {
-    const initStatuses = pod.status?.initContainerStatuses ?? [];
-    for (const status of [...initStatuses, ...(pod.status?.containerStatuses ?? [])]) {
-      const init = initStatuses.includes(status) ? ' (init)' : '';
-      const last = status.lastState?.terminated;
-      const lastExit = last ? `; last exit code ${last.exitCode}${last.reason ? ` (${last.reason})` : ''}` : '';
-      const restarts = status.restartCount > 0 ? `; ${status.restartCount} restarts` : '';
-      const state = status.state;
-      if (state?.waiting) {
-        waiting.push(
-          `${pod.metadata?.name}/${status.name}${init}: ${state.waiting.reason ?? 'Waiting'}${
-            state.waiting.message ? ` (${state.waiting.message})` : ''
-          }${lastExit}${restarts}`,
-        );
-      } else if (state?.terminated && !init && pod.spec?.restartPolicy !== 'Never') {
-        // between a crash and the kubelet's restart (or back-off) the container shows as terminated
-        waiting.push(
-          `${pod.metadata?.name}/${status.name}: Terminated ${state.terminated.reason ?? ''} (exit code ${state.terminated.exitCode})${restarts}`,
-        );
-      }
-    }
-    if (pod.status?.phase === 'Pending' && !(pod.status.containerStatuses ?? []).length) {
-      const scheduled = pod.status.conditions?.find(
-        (condition) => condition.type === 'PodScheduled' && condition.status === 'False',
-      );
-      waiting.push(`${pod.metadata?.name}: Pending${scheduled ? ` (${scheduled.reason}: ${scheduled.message})` : ''}`);
-    }
-  }
+  const waiting = pods.flatMap(podProblems);
   const restarts: Record<string, number> = {};
   for (const pod of pods) {
-    for (const status of pod.status?.containerStatuses ?? []) {
+    for (const status of [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])]) {
       restarts[`${pod.metadata?.name}/${status.name}`] = status.restartCount;
     }
   }
   return { ok: missing.length === 0 && waiting.length === 0, missing, waiting, running, expected: total, restarts };
+}
+
+/** The lines saying what keeps `pod`'s containers from running, crashed init containers first. */
+export function podProblems(pod: V1Pod): string[] {
+  const lines: string[] = [];
+  const initStatuses = pod.status?.initContainerStatuses ?? [];
+  for (const status of initStatuses) {
+    const line = containerProblem(pod, status, true);
+    if (line) lines.push(line);
+  }
+  const initFailing = lines.length > 0;
+  for (const status of pod.status?.containerStatuses ?? []) {
+    // "PodInitializing" says nothing the init container's own line does not say better
+    if (initFailing && status.state?.waiting?.reason === 'PodInitializing') continue;
+    const line = containerProblem(pod, status, false);
+    if (line) lines.push(line);
+  }
+  if (pod.status?.phase === 'Pending' && lines.length === 0 && !(pod.status.containerStatuses ?? []).length) {
+    const scheduled = pod.status.conditions?.find(
+      (condition) => condition.type === 'PodScheduled' && condition.status === 'False',
+    );
+    lines.push(`${pod.metadata?.name}: Pending${scheduled ? ` (${scheduled.reason}: ${scheduled.message})` : ''}`);
+  }
+  return lines;
+}
+
+function containerProblem(pod: V1Pod, status: V1ContainerStatus, init: boolean): string | undefined {
+  const name = `${pod.metadata?.name}/${status.name}${init ? ' (init)' : ''}`;
+  const restarts = status.restartCount > 0 ? `; ${status.restartCount} restarts` : '';
+  const last = status.lastState?.terminated;
+  const lastExit = last ? `; last exit code ${last.exitCode}${last.reason ? ` (${last.reason})` : ''}` : '';
+  const state = status.state;
+  if (state?.waiting) {
+    const message = state.waiting.message ? ` (${state.waiting.message})` : '';
+    return `${name}: ${state.waiting.reason ?? 'Waiting'}${message}${lastExit}${restarts}`;
+  }
+  if (state?.terminated) {
+    // between a crash and the kubelet's restart (or back-off) the container shows as terminated; a finished init
+    // container (exit 0) or a container of a pod that never restarts is not a problem here
+    const crashed = init ? state.terminated.exitCode !== 0 : pod.spec?.restartPolicy !== 'Never';
+    if (!crashed) return undefined;
+    return `${name}: Terminated ${state.terminated.reason ?? ''} (exit code ${state.terminated.exitCode})${restarts}`;
+  }
+  if (state?.running && init && last) {
+    // an init container running again after a crash: the pod is still initialising, and will likely crash again
+    return `${name}: Running again after a crash${lastExit}${restarts}`;
+  }
+  return undefined;
 }
 
 /**
@@ -110,7 +140,7 @@ export async function smokeTest(
     return await waitUntil(
       async () => {
         const previous = last;
-        last = await smokeCheck(namespace, expected, options, smoke.selector);
+        last = await smokeCheck(namespace, expected, options, smoke.selector, { everyPod: smoke.everyPod });
         if (!last.ok) lastFailed = last;
         // one look can catch a crash-looping container in its moment of running: pass on two looks in a row
         // (an interval apart) that both pass with no container restarted in between

@@ -1,22 +1,68 @@
+import { loadOptions } from '../config/options.ts';
+import { apiStatus, kubeClients } from '../kube/kube-clients.ts';
 import type { ObjectRef } from '../kube/object-ref.ts';
+import { stderrProgress } from '../kube/progress.ts';
 import { type WaitForOptions, type WaitForResult, waitFor } from '../kube/wait-for.ts';
+import { type ExistenceCheck, FailFast } from './fail-fast.ts';
+import { describeRecord, FailureEvidence, type ReasonRecord } from './failure-evidence.ts';
 import { readinessCondition, readinessRelatedKinds } from './readiness.ts';
 import { recordingTransitions } from './readiness-transitions.ts';
 
+export interface ReadyResult extends WaitForResult {
+  /**
+   * Every not-ready reason the wait saw on the way and did not fail on (transient messages, reasons that cleared
+   * before the cluster's retries repeated them): what a loaded cluster showed for a moment.
+   */
+  readonly reasonsSeen: readonly ReasonRecord[];
+}
+
 /**
  * Waits until every object is ready by its kind's rules (see readiness.ts), failing fast with
- * ChartNotReadyError when one can never become ready.
+ * ChartNotReadyError when one can never become ready: on a definitive reason at once, on any other one only when
+ * the cluster's retries repeat it (see failure-evidence.ts). A reason that shows up is printed as a progress line
+ * when first seen, and again in the line saying the objects turned ready anyway.
  */
-export function waitForReady(objects: readonly ObjectRef[], options: WaitForOptions = {}): Promise<WaitForResult> {
-  return waitFor(objects, recordingTransitions(readinessCondition(), options.label), {
-    ...options,
-    related: [...readinessRelatedKinds, ...(options.related ?? [])],
+export async function waitForReady(objects: readonly ObjectRef[], options: WaitForOptions = {}): Promise<ReadyResult> {
+  const progress = options.progress ?? stderrProgress;
+  const label = options.label ?? `${objects.length} object(s)`;
+  const evidence = new FailureEvidence((record) => {
+    if (record.weight !== 'definitive') {
+      progress(`${label}: ${describeRecord(record)}; not final, waiting on (the wait fails only if it repeats)`);
+    }
   });
+  const { core } = kubeClients(options.options ?? loadOptions());
+  const exists: ExistenceCheck = async (kind, namespace, name) => {
+    try {
+      if (kind === 'Secret') await core.readNamespacedSecret({ name, namespace });
+      else await core.readNamespacedConfigMap({ name, namespace });
+      return true;
+    } catch (error) {
+      if (apiStatus(error) === 404) return false;
+      throw error;
+    }
+  };
+  const result = await waitFor(
+    objects,
+    recordingTransitions(readinessCondition(new FailFast(evidence, { exists })), options.label),
+    {
+      ...options,
+      related: [...readinessRelatedKinds, ...(options.related ?? [])],
+    },
+  );
+  const reasonsSeen = evidence.records.filter((record) => record.outcome !== 'ended the wait');
+  if (reasonsSeen.length > 0) {
+    progress(
+      `${label}: ready after ${Math.round(result.elapsedMs)} ms, past ${reasonsSeen.length} reason(s) that were not final: ${reasonsSeen
+        .map((record) => describeRecord(record))
+        .join('; ')}`,
+    );
+  }
+  return { ...result, reasonsSeen };
 }
 
 const one =
   (kind: string) =>
-  (name: string, namespace: string, options: WaitForOptions = {}): Promise<WaitForResult> =>
+  (name: string, namespace: string, options: WaitForOptions = {}): Promise<ReadyResult> =>
     waitForReady([{ kind, name, namespace }], { label: `${kind} ${namespace}/${name}`, ...options });
 
 /** Deployment: latest generation observed, all replicas updated and available, no pod of an older ReplicaSet left. */
