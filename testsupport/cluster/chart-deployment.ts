@@ -28,6 +28,7 @@ import { recordDeployment } from './inventory.ts';
 import { jobNamespace } from './job-namespace.ts';
 import { eventuallyInPodLogs, neverInPodLogs, type PodLogHit, type PodLogMatchOptions } from './pod-log-assertions.ts';
 import { manifestObjects, readReleaseManifest } from './release-manifest.ts';
+import { releaseVolumesWhenUnused } from './release-volumes.ts';
 import { type ReadyResult, waitForReady } from './wait-ready.ts';
 
 export interface DeployOptions extends ValuesOptions {
@@ -280,20 +281,40 @@ export class ChartDeployment {
       all: [] as V1PersistentVolumeClaim[],
       templated: [] as V1PersistentVolumeClaim[],
     }));
-    // helm's --wait would wait forever for a PV still bound to a claim it does not delete: delete those alongside
-    await Promise.all([
-      this.helm.uninstall(this.releaseName, {
-        wait,
-        ignoreNotFound: true,
-        timeout: timeout ?? this.options.timeouts.helmTimeoutMs,
-      }),
-      ...templated.map((claim) =>
-        core
-          .deleteNamespacedPersistentVolumeClaim({ name: claim.metadata?.name ?? '', namespace: this.namespace })
-          .catch(ignoreMissing),
-      ),
-    ]);
     const volumes = claims.map((claim) => claim.spec?.volumeName).filter((name): name is string => !!name);
+    // helm's --wait would wait until its timeout for a PV that our node-data finalizer holds: release those once
+    // no pod mounts them any more, alongside
+    const uninstalled = new AbortController();
+    if (!wait) uninstalled.abort(); // without waiting, the run's clean-up releases them
+    const releasing = releaseVolumesWhenUnused(
+      this.options,
+      this,
+      claims.map((claim) => claim.metadata?.name ?? ''),
+      volumes,
+      uninstalled.signal,
+    ).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    try {
+      // helm's --wait would wait forever for a PV still bound to a claim it does not delete: delete those alongside
+      await Promise.all([
+        this.helm.uninstall(this.releaseName, {
+          wait,
+          ignoreNotFound: true,
+          timeout: timeout ?? this.options.timeouts.helmTimeoutMs,
+        }),
+        ...templated.map((claim) =>
+          core
+            .deleteNamespacedPersistentVolumeClaim({ name: claim.metadata?.name ?? '', namespace: this.namespace })
+            .catch(ignoreMissing),
+        ),
+      ]);
+    } finally {
+      uninstalled.abort();
+    }
+    const releaseError = await releasing;
+    if (releaseError) throw releaseError;
     if (volumes.length === 0 && templated.length === 0) return;
     await Promise.all(volumes.map((name) => core.deletePersistentVolume({ name }).catch(ignoreMissing)));
     if (!wait) return;

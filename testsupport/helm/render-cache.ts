@@ -24,9 +24,10 @@ export type CacheHit = 'memory' | 'disk';
 
 /**
  * The disk layout, a folder under renders/. Bumped when the format changes: files of other layouts are never read,
- * and pruning deletes them (v1, renders/<xx>/<key>.json, held rendered Secrets in plain text).
+ * and pruning deletes them (v1, renders/<xx>/<key>.json, held rendered Secrets in plain text; v2 lost the documents
+ * that are not YAML).
  */
-export const renderCacheLayout = 'v2';
+export const renderCacheLayout = 'v3';
 
 export interface RenderCacheLimits {
   readonly maxBytes: number;
@@ -191,28 +192,34 @@ function fileOf(key: string): string {
 const sliceFrom = 4096;
 const sliceKey = '$chart-testware-manifest-slice';
 
-/** Line 1: the manifest as a JSON string; line 2: the documents, long strings as [start, length] of the manifest. */
+/**
+ * Line 1: the manifest as a JSON string; line 2: the documents, long strings as [start, length] of the manifest;
+ * line 3: the documents that are not YAML.
+ */
 function encode(render: CachedRender): string {
   const documents = JSON.stringify(render.documents, (_key, value: unknown) => {
     if (typeof value !== 'string' || value.length < sliceFrom) return value;
     const start = render.manifest.indexOf(value);
     return start < 0 ? value : { [sliceKey]: [start, value.length] };
   });
-  return `${JSON.stringify(render.manifest)}\n${documents}`;
+  return `${JSON.stringify(render.manifest)}\n${documents}\n${JSON.stringify(render.broken ?? [])}`;
 }
 
 function decode(text: string): CachedRender {
   const newline = text.indexOf('\n');
   const manifest = JSON.parse(text.slice(0, newline)) as unknown;
   if (newline < 0 || typeof manifest !== 'string') throw new Error('not a render of this layout');
-  const documents = JSON.parse(text.slice(newline + 1), (_key, value: unknown) => {
+  const [documentsLine = '', brokenLine = ''] = text.slice(newline + 1).split('\n');
+  const documents = JSON.parse(documentsLine, (_key, value: unknown) => {
     const slice = (value as Record<string, unknown> | null)?.[sliceKey];
     if (!Array.isArray(slice)) return value;
     const [start, length] = slice as [number, number];
     return manifest.slice(start, start + length);
   }) as unknown;
-  if (!Array.isArray(documents)) throw new Error('not a render of this layout');
-  return { manifest, documents: documents as CachedRender['documents'] };
+  const broken = JSON.parse(brokenLine) as unknown;
+  if (!Array.isArray(documents) || !Array.isArray(broken)) throw new Error('not a render of this layout');
+  const render = { manifest, documents: documents as CachedRender['documents'] };
+  return broken.length > 0 ? { ...render, broken: broken as CachedRender['broken'] } : render;
 }
 
 /** Cached documents are shared by every test that renders the same chart: frozen, so no test can change another's. */

@@ -42,6 +42,13 @@ function redactedError(error: unknown, sandboxGlobal: object, depth = 0): Error 
   copy.name = source?.name ?? 'Error';
   copy.stack = typeof source?.stack === 'string' ? redactText(source.stack, sandboxGlobal) : `${copy.name}: ${message}`;
   Object.defineProperty(copy, redactedMark, { value: true });
+  // chart-testware's own marks on an error (e.g. the diagnostics folder a failed install saved) are paths, not
+  // secrets: the copy keeps them, so a test failing through it still links its diagnostics
+  for (const mark of source ? Object.getOwnPropertySymbols(source) : []) {
+    if (mark.description?.startsWith('chart-testware.') && mark !== redactedMark) {
+      Object.defineProperty(copy, mark, { value: (source as unknown as Record<symbol, unknown>)[mark] });
+    }
+  }
   return copy;
 }
 
