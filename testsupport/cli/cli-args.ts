@@ -44,6 +44,16 @@ export function parseCliArgs<T extends ParseArgsConfig>(config: T): ReturnType<t
  * Runs a CLI's main and turns what it throws into one line on stderr and an exit code: usage mistakes 2 (with the
  * usage), bad input 2, an unusable cluster or another chart-testware error 1; a bug keeps its stack trace.
  */
+/** The parsed arguments, or undefined after printing the mistake (one line) and the usage: exit with usageExit. */
+export function argsOrUsage<T>(name: string, usage: string, parse: () => T): T | undefined {
+  try {
+    return parse();
+  } catch (error) {
+    console.error(`${name}: ${(error as Error).message}\n\n${usage}`);
+    return undefined;
+  }
+}
+
 export function runCli(name: string, usage: string, main: () => Promise<number>): void {
   main().then(
     (code) => process.exit(code),

@@ -3,9 +3,9 @@
 // `npm run corpus -- <folder>... [--json]`. For chart owners: what chart-testware makes of a whole repository.
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { HelmChart, readChartMetadata } from '../helm/helm-chart.ts';
 import { evaluateChartPolicy } from '../policy/policy-evaluation.ts';
+import { argsOrUsage, parseCliArgs, usageExit } from './cli-args.ts';
 
 const usage = `usage: npm run corpus -- <folder>... [--json] [--no-policy]
 
@@ -30,13 +30,8 @@ interface ChartLine {
 }
 
 async function main(argv: string[]): Promise<number> {
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(argv);
-  } catch (error) {
-    console.error(`corpus: ${(error as Error).message}\n\n${usage}`);
-    return 2;
-  }
+  const parsed = argsOrUsage('corpus', usage, () => parse(argv));
+  if (!parsed) return usageExit;
   const { values, positionals } = parsed;
   if (values.help) {
     console.log(usage);
@@ -186,7 +181,7 @@ function findCharts(root: string): string[] {
 }
 
 function parse(argv: string[]) {
-  return parseArgs({
+  return parseCliArgs({
     args: argv,
     allowPositionals: true,
     options: {

@@ -8,7 +8,7 @@ import { policyCatalogue } from '../policy/catalogue.ts';
 import { PolicyInputError } from '../policy/policy-errors.ts';
 import { evaluateChartPolicy, type FailOn, type PolicyReport } from '../policy/policy-evaluation.ts';
 import { formatReportTable } from '../policy/policy-format.ts';
-import { parseCliArgs } from './cli-args.ts';
+import { argsOrUsage, parseCliArgs, usageExit } from './cli-args.ts';
 
 const usage = `usage: npm run policy -- <chart-dir | folder-of-charts>... [options]
 
@@ -26,13 +26,8 @@ exit codes: 0 no failing finding, 1 failing findings (or a chart that does not r
             2 bad input (no chart at a path, bad option, malformed waivers file)`;
 
 async function main(argv: string[]): Promise<number> {
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(argv);
-  } catch (error) {
-    console.error(`policy: ${(error as Error).message}\n\n${usage}`);
-    return 2;
-  }
+  const parsed = argsOrUsage('policy', usage, () => parse(argv));
+  if (!parsed) return usageExit;
   const { values, positionals } = parsed;
   if (values.help) {
     console.log(usage);
