@@ -118,6 +118,11 @@ mark('no_deploy').describe('run report parts', () => {
       'tango-base-1a2b: 6/10 ready, waiting on StatefulSet databaseds (init register-device running; pod databaseds-0: PodInitializing) +2 more',
     );
     expect(shortProgress(`not a wait line ${'x'.repeat(300)}\nsecond line`)).toHaveLength(160);
+    // a server that does not answer is kept whole, cause included
+    const silent = `${long}; the API server does not answer (connect ECONNREFUSED 127.0.0.1:6443 (${'x'.repeat(90)})), retrying`;
+    expect(shortProgress(silent)).toBe(
+      `tango-base-1a2b: 6/10 ready, waiting on StatefulSet databaseds (init register-device running; pod databaseds-0: PodInitializing) +2 more; the API server does not answer (connect ECONNREFUSED 127.0.0.1:6443 (${'x'.repeat(90)})), retrying`,
+    );
 
     const printed: string[] = [];
     let state = long;

@@ -48,6 +48,9 @@ const itemStart = /; (?=[A-Z][A-Za-z]* \S+ \()/;
  * running) +2 more". Anything else is cut to one line of 160 characters.
  */
 export function shortProgress(text: string): string {
+  // a server that does not answer is the news of the line: kept whole, after the short form of the rest
+  const silence = /; (the API server does not answer \(.*\), retrying)$/s.exec(text);
+  if (silence) return `${shortProgress(text.slice(0, silence.index))}; ${cut(silence[1] ?? '', 200)}`;
   const match = waitLine.exec(text);
   if (!match) {
     const line = text.split('\n')[0] ?? '';
