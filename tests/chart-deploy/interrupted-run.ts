@@ -186,9 +186,14 @@ export async function interruptDuringInstall(
   const before = await waitForLeftovers(run, namespace);
   expect(before).toContain(`namespace ${namespace} (Active)`);
   const runnerPid = via === 'npm' ? (childrenOf(run.pid ?? 0)[0] ?? 0) : (run.pid ?? 0);
-  // npm's scripts `exec` the runner: npm's own child is the runner, no shell in between
+  // npm's scripts `exec` the runner (`npm test` through the chart-testware bin, which runs it in its own process):
+  // npm's own child is the runner, no shell in between
   const argv = readFileSync(`/proc/${runnerPid}/cmdline`, 'utf8').split('\0');
-  expect(argv.some((arg) => arg.endsWith(path.join('testsupport', 'jest', 'cli.ts')))).toBe(true);
+  const runnerScripts = [
+    path.join('testsupport', 'jest', 'cli.ts'),
+    path.join('testsupport', 'cli', 'chart-testware.ts'),
+  ];
+  expect(argv.some((arg) => runnerScripts.some((script) => arg.endsWith(script)))).toBe(true);
   const jestPid = childrenOf(runnerPid)[0] ?? 0;
   expect(groupAlive(jestPid)).toBe(true);
   // to that one process only (execa's kill would add a SIGKILL 5 s later; the clean-up takes longer)

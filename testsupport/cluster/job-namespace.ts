@@ -7,6 +7,7 @@ import { loadOptions, type RunOptions } from '../config/options.ts';
 import { currentTest } from '../context/test-context.ts';
 import { ChartTestwareError, ConfigError } from '../errors.ts';
 import { apiMessage, apiStatus, kubeClients } from '../kube/kube-clients.ts';
+import { retryTransient } from '../kube/transient-error.ts';
 import { waitUntil } from '../kube/wait-until.ts';
 import {
   clusterLeftovers,
@@ -73,13 +74,16 @@ export function jobNamespace(options: RunOptions = loadOptions()): Promise<strin
   return ensureJobNamespace(options, testPath);
 }
 
+/** A loaded API server may drop a connection or answer late: such calls are tried again for a while. */
+const answerWithin = { timeout: 30_000, interval: 500 } as const;
+
 async function ensure(options: RunOptions, name: string, testFile: string | undefined): Promise<string> {
   const { core } = kubeClients(options);
   const deadline = Date.now() + options.timeouts.namespaceDeleteTimeoutMs + 30_000;
   for (;;) {
     try {
       const body = namespaceBody(options, name, testFile);
-      await core.createNamespace({ body });
+      await retryTransient(() => core.createNamespace({ body }), answerWithin);
       // the first beat; the runner renews it (a failure here is made good by its next beat)
       if (body.metadata?.annotations?.[heartbeatAnnotation]) await beat(options, name).catch(() => undefined);
       await sweepQuietly(options);
@@ -275,7 +279,7 @@ export async function namespaceLiveness(
 
 async function readNamespace(options: RunOptions, name: string): Promise<V1Namespace | undefined> {
   try {
-    return await kubeClients(options).core.readNamespace({ name });
+    return await retryTransient(() => kubeClients(options).core.readNamespace({ name }), answerWithin);
   } catch (error) {
     if (apiStatus(error) === 404) return undefined;
     throw apiError(`cannot read namespace ${name}`, error);
