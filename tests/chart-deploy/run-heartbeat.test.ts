@@ -16,7 +16,7 @@ import {
 import { nodesAreThisHost } from '../../testsupport/cluster/node-data.ts';
 import { heartbeatAnnotation, heartbeatLeaseName } from '../../testsupport/cluster/run-heartbeat.ts';
 import { type RunOptions, resolveOptions } from '../../testsupport/config/options.ts';
-import { mark } from '../../testsupport/index.ts';
+import { eventually, mark } from '../../testsupport/index.ts';
 import { apiStatus, kubeClients } from '../../testsupport/kube/kube-clients.ts';
 import { projectRoot } from './fixtures.ts';
 
@@ -161,7 +161,11 @@ mark('chart_deploy').describe('heartbeat and leftovers', () => {
       const dry = await sweepNamespaces(janitorOptions(), { dryRun: true });
       expect(dry.orphans).toContain(`PersistentVolume ${gone}`);
       await sweepNamespaces(janitorOptions(), { wait: true });
-      await expect(core().readPersistentVolume({ name: gone })).rejects.toMatchObject({ code: 404 });
+      // the sweep deleted it; the PV controller drops its own pv-protection finalizer a moment later (under load,
+      // a while later)
+      await eventually(() => expect(core().readPersistentVolume({ name: gone })).rejects.toMatchObject({ code: 404 }), {
+        timeout: 60_000,
+      });
       expect(existsSync(dataDir)).toBe(!(await nodesAreThisHost(janitorOptions())));
     } finally {
       await core()
