@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // Renders every chart under the folders given, with default values, and prints one line per chart and a summary:
 // `npm run corpus -- <folder>... [--json]`. For chart owners: what chart-testware makes of a whole repository.
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { chartDirsUnder } from '../helm/chart-dirs.ts';
 import { HelmChart, readChartMetadata } from '../helm/helm-chart.ts';
 import { evaluateChartPolicy } from '../policy/policy-evaluation.ts';
 import { argsOrUsage, parseCliArgs, usageExit } from './cli-args.ts';
@@ -47,7 +48,7 @@ async function main(argv: string[]): Promise<number> {
       console.error(`corpus: ${given} is not a directory (relative paths start at ${process.cwd()})`);
       return 2;
     }
-    const found = findCharts(given);
+    const found = chartDirsUnder(given, 6);
     if (found.length === 0) console.error(`corpus: no chart (a folder with Chart.yaml) in or under ${given}`);
     charts.push(...found);
   }
@@ -159,25 +160,6 @@ function classify(reason: string): string {
   if (/Chart\.yaml/i.test(reason)) return 'Chart.yaml';
   if (/kube ?version|Capabilities/i.test(reason)) return 'kubeVersion';
   return 'other';
-}
-
-/** Chart directories under `root`: a folder with Chart.yaml is a chart (its charts/ subfolder is not searched). */
-function findCharts(root: string): string[] {
-  const found: string[] = [];
-  const walk = (dir: string, depth: number): void => {
-    if (existsSync(path.join(dir, 'Chart.yaml'))) {
-      found.push(dir);
-      return;
-    }
-    if (depth === 0) return;
-    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
-      if (entry.isDirectory() && !entry.name.startsWith('.') && entry.name !== 'node_modules') {
-        walk(path.join(dir, entry.name), depth - 1);
-      }
-    }
-  };
-  walk(root, 6);
-  return found;
 }
 
 function parse(argv: string[]) {

@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 // Chart policy checks from the command line: `npm run policy -- <chart-or-folder...> [--values file] [--fail-on warning]`.
 // Prints a table per chart (each finding with object, template and fix); exit 0 clean, 1 findings, 2 bad input.
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import path from 'node:path';
+import { existsSync, statSync } from 'node:fs';
 import { ChartTestwareError } from '../errors.ts';
+import { chartDirsUnder } from '../helm/chart-dirs.ts';
 import { policyCatalogue } from '../policy/catalogue.ts';
 import { PolicyInputError } from '../policy/policy-errors.ts';
 import { evaluateChartPolicy, type FailOn, type PolicyReport } from '../policy/policy-evaluation.ts';
@@ -125,19 +125,7 @@ function findCharts(given: string): string[] {
   if (!existsSync(given) || !statSync(given).isDirectory()) {
     throw new PolicyInputError(`${given} is not a directory (relative paths start at ${process.cwd()})`);
   }
-  const found: string[] = [];
-  const walk = (dir: string, depth: number): void => {
-    if (existsSync(path.join(dir, 'Chart.yaml'))) {
-      found.push(dir);
-      return;
-    }
-    if (depth === 0) return;
-    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
-      if (entry.isDirectory() && !entry.name.startsWith('.') && entry.name !== 'node_modules')
-        walk(path.join(dir, entry.name), depth - 1);
-    }
-  };
-  walk(given, 3);
+  const found = chartDirsUnder(given, 3);
   if (found.length === 0) throw new PolicyInputError(`no chart (a folder with Chart.yaml) in or under ${given}`);
   return found;
 }
