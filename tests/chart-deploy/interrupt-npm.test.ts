@@ -1,8 +1,8 @@
 // SIGINT and SIGTERM sent to the npm process alone (as a CI runner or a supervisor does, not to the whole group)
 // while tango-base installs: npm passes them on to the runner (its scripts exec it), which stops Jest and cleans up.
-import { test } from '@jest/globals';
+import { expect, test } from '@jest/globals';
 import { mark } from '../../testsupport/index.ts';
-import { interruptDuringInstall, killRun, runNamespace, startNpmRun } from './interrupted-run.ts';
+import { interruptDuringInstall, killRun, leftoversOf, runNamespace, startNpmRun } from './interrupted-run.ts';
 
 mark('chart_deploy').describe('interrupting npm test', () => {
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
@@ -11,6 +11,8 @@ mark('chart_deploy').describe('interrupting npm test', () => {
       const run = startNpmRun(namespace);
       try {
         await interruptDuringInstall(run, namespace, signal, 'npm');
+        // nothing of the run is left: namespace, volumes, StorageClass, cluster RBAC, node data
+        expect(await leftoversOf(namespace)).toEqual([]);
       } finally {
         killRun(run, 'npm');
       }
