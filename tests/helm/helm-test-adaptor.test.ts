@@ -13,6 +13,7 @@ import {
   HelmTestAdaptor,
   HelmTimeoutError,
   mark,
+  settle,
 } from '../../testsupport/index.ts';
 
 const fixtures = path.join(import.meta.dirname, '..', 'fixtures', 'charts');
@@ -101,7 +102,10 @@ mark('no_deploy').describe('HelmTestAdaptor', () => {
       });
 
       test('the temporary values files are removed after the call, also when helm fails', async () => {
-        const result = await helm.templateE(fixture('broken-template'), { values: { marker: 'x' } });
+        const result = await settle(
+          helm.template(fixture('broken-template'), { values: { marker: 'x' } }),
+          HelmCommandError,
+        );
         expect(result.ok).toBe(false);
         if (result.ok) return;
         const valuesFiles = result.error.command.filter((_arg, i, all) => all[i - 1] === '--values');
@@ -129,9 +133,9 @@ mark('no_deploy').describe('HelmTestAdaptor', () => {
         expect(result.output).toMatch(/1 chart\(s\) linted, 0 chart\(s\) failed/);
       });
 
-      test('a broken chart throws, and the error shows the [ERROR] lines; lintE returns it', async () => {
+      test('a broken chart throws, and the error shows the [ERROR] lines; settle() returns it', async () => {
         await expect(helm.lint(fixture('broken-template'))).rejects.toThrow(HelmCommandError);
-        const result = await helm.lintE(fixture('broken-template'));
+        const result = await settle(helm.lint(fixture('broken-template')), HelmCommandError);
         expect(result.ok).toBe(false);
         if (result.ok) return;
         expect(result.error.stdout).toMatch(/\[ERROR\] templates\/: .*broken.yaml/);
@@ -178,7 +182,7 @@ mark('no_deploy').describe('HelmTestAdaptor', () => {
       test("a dependency that cannot be found fails with helm's reason", async () => {
         const root = await mkdtemp(path.join(work, 'deps-missing-'));
         await cp(fixture('needs-dependency'), path.join(root, 'needs-dependency'), { recursive: true });
-        const result = await helm.dependencyBuildE(path.join(root, 'needs-dependency'));
+        const result = await settle(helm.dependencyBuild(path.join(root, 'needs-dependency')), HelmCommandError);
         expect(result.ok).toBe(false);
         if (!result.ok) expect(result.error.helmMessage).toMatch(/dependency-child|no such file|not found/i);
       });
@@ -204,7 +208,7 @@ mark('no_deploy').describe('HelmTestAdaptor', () => {
       test('a secret from a values file that helm echoes is blanked by its key', async () => {
         const file = path.join(work, 'secret-values.yaml');
         await writeFile(file, 'failWithPassword: true\ndb:\n  password: file-secret-pw\n  apiToken: file-token\n');
-        const result = await helm.templateE(fixture('leaky-secret'), { valuesFiles: [file] });
+        const result = await settle(helm.template(fixture('leaky-secret'), { valuesFiles: [file] }), HelmCommandError);
         expect(result.ok).toBe(false);
         if (result.ok) return;
         expect(result.error.message).not.toContain('file-secret-pw');
@@ -244,20 +248,23 @@ mark('no_deploy').describe('HelmTestAdaptor', () => {
       });
 
       test("a per-call namespace and inNamespace() override the adaptor's", async () => {
-        const perCall = await offline.historyE('r', { namespace: 'other' });
-        const moved = await offline.inNamespace('moved').getManifestE('r');
+        const perCall = await settle(offline.history('r', { namespace: 'other' }), HelmCommandError);
+        const moved = await settle(offline.inNamespace('moved').getManifest('r'), HelmCommandError);
         expect(perCall.ok || moved.ok).toBe(false);
         if (!perCall.ok) expect(perCall.error.command).toEqual(expect.arrayContaining(['--namespace', 'other']));
         if (!moved.ok) expect(moved.error.command).toEqual(expect.arrayContaining(['--namespace', 'moved']));
       });
 
       test(`install: a generated release name and the helm ${major} spelling of wait and atomic`, async () => {
-        const result = await offline.installE('charts/echo-server', {
-          wait: true,
-          waitForJobs: true,
-          atomic: true,
-          timeout: 7_000,
-        });
+        const result = await settle(
+          offline.install('charts/echo-server', {
+            wait: true,
+            waitForJobs: true,
+            atomic: true,
+            timeout: 7_000,
+          }),
+          HelmCommandError,
+        );
         expect(result.ok).toBe(false);
         if (result.ok) return;
         const args = result.error.command.slice(1);
@@ -271,15 +278,18 @@ mark('no_deploy').describe('HelmTestAdaptor', () => {
 
       test('upgrade, rollback, uninstall and test map their options to flags helm accepts', async () => {
         const results = [
-          await offline.upgradeE('r', 'charts/echo-server', {
-            install: true,
-            force: true,
-            wait: 'legacy',
-            reuseValues: true,
-          }),
-          await offline.rollbackE('r', 3, { wait: true }),
-          await offline.uninstallE('r', { keepHistory: true, ignoreNotFound: true }),
-          await offline.testE('r', { filter: ['name=a'] }),
+          await settle(
+            offline.upgrade('r', 'charts/echo-server', {
+              install: true,
+              force: true,
+              wait: 'legacy',
+              reuseValues: true,
+            }),
+            HelmCommandError,
+          ),
+          await settle(offline.rollback('r', 3, { wait: true }), HelmCommandError),
+          await settle(offline.uninstall('r', { keepHistory: true, ignoreNotFound: true }), HelmCommandError),
+          await settle(offline.test('r', { filter: ['name=a'] }), HelmCommandError),
         ];
         const commands = results.map((result) => (result.ok ? [] : result.error.command.slice(1)));
         for (const result of results) {
@@ -312,7 +322,7 @@ mark('no_deploy').describe('HelmTestAdaptor', () => {
       });
 
       test('helm gets its own --timeout (the kill timer waits a margin longer)', async () => {
-        const result = await offline.uninstallE('r', { timeout: 2_000 });
+        const result = await settle(offline.uninstall('r', { timeout: 2_000 }), HelmCommandError);
         expect(result.ok).toBe(false);
         if (!result.ok) expect(result.error.command).toEqual(expect.arrayContaining(['--timeout', '2s']));
       });
@@ -322,7 +332,10 @@ mark('no_deploy').describe('HelmTestAdaptor', () => {
         const controller = new AbortController();
         setTimeout(() => controller.abort(), 300);
         const started = performance.now();
-        const result = await hangs.statusE('r', { signal: controller.signal, timeout: 60_000 });
+        const result = await settle(
+          hangs.status('r', { signal: controller.signal, timeout: 60_000 }),
+          HelmCommandError,
+        );
         expect(result.ok).toBe(false);
         if (!result.ok) expect(result.error.message).toMatch(/cancelled by its abort signal/);
         expect(performance.now() - started).toBeLessThan(6_000);

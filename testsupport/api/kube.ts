@@ -1,6 +1,5 @@
 // chart-testware/kube: the cluster below ChartDeployment — kubeconfig, clients, watches, waits per kind, events,
 // exec and logs by pod name, diagnostics bundles, the job namespace's name and the run options.
-export { uniqueReleaseName } from '../cluster/chart-deployment.ts';
 export type { NotReadyDetails } from '../cluster/chart-not-ready-error.ts';
 export { collectDiagnostics, type DiagnosticsTarget } from '../cluster/diagnostics.ts';
 export { compareRendered, type DriftDifference } from '../cluster/drift.ts';
@@ -22,6 +21,7 @@ export {
 export { defaults } from '../config/defaults.ts';
 export { type KeepPolicy, loadOptions, type RunOptions } from '../config/options.ts';
 export { type FailureHook, onTestFailure } from '../context/test-context.ts';
+export { uniqueReleaseName } from '../helm/release-name.ts';
 export { listEvents } from '../kube/events.ts';
 export { type KubeClients, kubeClients } from '../kube/kube-clients.ts';
 export { loadKubeConfig } from '../kube/kube-config.ts';

@@ -4,7 +4,8 @@
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { chartDirsUnder } from '../helm/chart-dirs.ts';
-import { HelmChart, readChartMetadata } from '../helm/helm-chart.ts';
+import { readChartMetadata } from '../helm/chart-files.ts';
+import { HelmChart } from '../helm/helm-chart.ts';
 import { evaluateChartPolicy } from '../policy/policy-evaluation.ts';
 import { argsOrUsage, parseCliArgs, usageExit } from './cli-args.ts';
 

@@ -1,33 +1,17 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { chartDirsUnder } from '../helm/chart-dirs.ts';
+import { chartNameIn } from '../helm/chart-files.ts';
 
-/** Chart folders under `root` (Chart.yaml), nearest first, skipping node_modules, dot folders and charts/ of charts. */
+/** Chart folders under `root`, relative to it ("." for root itself), nearest first. */
 export function findCharts(root: string, depth = 3): string[] {
-  const found: string[] = [];
-  const walk = (dir: string, level: number): void => {
-    if (existsSync(path.join(dir, 'Chart.yaml'))) {
-      found.push(path.relative(root, dir) || '.');
-      return;
-    }
-    if (level >= depth) return;
-    let entries: string[];
-    try {
-      entries = readdirSync(dir, { withFileTypes: true })
-        .filter((entry) => entry.isDirectory() && !entry.name.startsWith('.') && entry.name !== 'node_modules')
-        .map((entry) => entry.name)
-        .sort();
-    } catch {
-      return;
-    }
-    for (const name of entries) walk(path.join(dir, name), level + 1);
-  };
-  walk(root, 0);
+  const found = chartDirsUnder(root, depth).map((dir) => path.relative(root, dir) || '.');
   return found.sort((a, b) => a.split('/').length - b.split('/').length || a.localeCompare(b));
 }
 
+/** The chart's name in Chart.yaml, else its folder's. */
 export function chartName(root: string, chartDir: string): string {
-  const text = readFileSync(path.join(root, chartDir, 'Chart.yaml'), 'utf8');
-  return /^name:\s*["']?([^"'\s#]+)/m.exec(text)?.[1] ?? path.basename(path.resolve(root, chartDir));
+  const directory = path.resolve(root, chartDir);
+  return chartNameIn(directory) ?? path.basename(directory);
 }
 
 export interface InitTarget {

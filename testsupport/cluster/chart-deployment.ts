@@ -1,5 +1,3 @@
-import { randomBytes } from 'node:crypto';
-import path from 'node:path';
 import type {
   CoreV1Event,
   KubernetesObject,
@@ -13,6 +11,7 @@ import { currentTest, onTestFailure } from '../context/test-context.ts';
 import { ChartTestwareError } from '../errors.ts';
 import { type HelmRelease, type HelmRevision, HelmTestAdaptor, type ValuesOptions } from '../helm/helm-test-adaptor.ts';
 import { parseManifest, type YamlRules } from '../helm/manifest-parser.ts';
+import { uniqueReleaseName } from '../helm/release-name.ts';
 import { type EventQuery, listEvents } from '../kube/events.ts';
 import { apiStatus, kubeClients } from '../kube/kube-clients.ts';
 import { knownKind, type ObjectRef } from '../kube/object-ref.ts';
@@ -28,6 +27,7 @@ import { recordDeployment } from './inventory.ts';
 import { jobNamespace } from './job-namespace.ts';
 import { eventuallyInPodLogs, neverInPodLogs, type PodLogHit, type PodLogMatchOptions } from './pod-log-assertions.ts';
 import { manifestObjects, readReleaseManifest } from './release-manifest.ts';
+import { releaseSelectors } from './release-selector.ts';
 import { releaseVolumesWhenUnused } from './release-volumes.ts';
 import { type ReadyResult, waitForReady } from './wait-ready.ts';
 
@@ -62,24 +62,8 @@ export interface ChangeOptions extends ValuesOptions {
   readonly reuseValues?: boolean;
 }
 
-let releaseCounter = 0;
-
 /** Snapshot hooks of uninstalled deployments, by the test that uninstalled them (see #snapshotForThisTest). */
 const pendingSnapshots = new Map<string, Disposable[]>();
-
-/** A release name unique in this run: chart name, Jest worker id, a per-process counter and random hex. */
-export function uniqueReleaseName(chart: string): string {
-  const base =
-    path
-      .basename(chart)
-      .replace(/\.tgz$/, '')
-      .toLowerCase()
-      .replace(/[^a-z0-9-]+/g, '-')
-      .replace(/^-+|-+$/g, '')
-      .slice(0, 24) || 'release';
-  releaseCounter += 1;
-  return `${base}-${process.env.JEST_WORKER_ID ?? '0'}${releaseCounter.toString(36)}${randomBytes(2).toString('hex')}`;
-}
 
 /**
  * A helm release installed for a test, with readiness, queries and clean-up:
@@ -381,7 +365,7 @@ export class ChartDeployment {
 
   /** The release's label selectors: helm's `app.kubernetes.io/instance=<release>` and the older `release=<release>`. */
   get selectors(): readonly string[] {
-    return [`app.kubernetes.io/instance=${this.releaseName}`, `release=${this.releaseName}`];
+    return releaseSelectors(this.releaseName);
   }
 
   /** Objects of `kind` in the release namespace carrying the release's labels (either convention). */

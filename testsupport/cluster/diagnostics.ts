@@ -12,6 +12,7 @@ import type { ClusterView } from '../kube/wait-for.ts';
 import { isSecretKey, redacted, redactText } from '../record/secret-redaction.ts';
 import { readinessCondition, readinessRelatedKinds } from './readiness.ts';
 import { manifestObjects, readReleaseRecords } from './release-manifest.ts';
+import { isOfRelease } from './release-selector.ts';
 
 export interface DiagnosticsTarget {
   readonly namespace: string;
@@ -71,10 +72,7 @@ export async function gatherDiagnostics(target: DiagnosticsTarget): Promise<Diag
   const ofRelease = (pods: V1Pod[]): V1Pod[] => {
     const release = target.releaseName;
     if (!release) return pods;
-    const own = pods.filter(
-      (pod) =>
-        pod.metadata?.labels?.['app.kubernetes.io/instance'] === release || pod.metadata?.labels?.release === release,
-    );
+    const own = pods.filter((pod) => isOfRelease(pod.metadata?.labels, release));
     // a chart that does not label its pods: show them all rather than none
     return own.length > 0 ? own : pods;
   };

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { type V1Pod, VersionApi } from '@kubernetes/client-node';
 import type { RunOptions } from '../config/options.ts';
 import type { HelmRelease } from '../helm/helm-test-adaptor.ts';
+import { valuesList } from '../helm/values-file.ts';
 import { kubeClients } from '../kube/kube-clients.ts';
 import { record } from '../record/recorder.ts';
 import type { DeploymentRecord, ImageRecord } from '../record/run-event.ts';
@@ -82,8 +83,7 @@ export async function recordDeployment(
 /** sha256 over the values objects (as JSON with sorted keys) and the values files' contents. */
 export function valuesDigest(values: unknown, valuesFiles: readonly string[] = []): string {
   const hash = createHash('sha256');
-  const list = values === undefined ? [] : Array.isArray(values) ? values : [values];
-  for (const item of list) hash.update(canonicalJson(item)).update('\n');
+  for (const item of valuesList(values)) hash.update(canonicalJson(item)).update('\n');
   for (const file of valuesFiles) {
     try {
       hash.update(readFileSync(file));

@@ -1,9 +1,10 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { type Dirent, existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 
 /**
  * Chart directories in or under `root`, in name order: a folder with Chart.yaml is a chart and is not searched
- * further (its charts/ are its subcharts); dot folders and node_modules are skipped; `depth` levels down at most.
+ * further (its charts/ are its subcharts); dot folders, node_modules and folders that cannot be read are skipped;
+ * `depth` levels down at most.
  */
 export function chartDirsUnder(root: string, depth: number): string[] {
   const found: string[] = [];
@@ -13,7 +14,7 @@ export function chartDirsUnder(root: string, depth: number): string[] {
       return;
     }
     if (left === 0) return;
-    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+    for (const entry of readFolder(dir).sort((a, b) => a.name.localeCompare(b.name))) {
       if (entry.isDirectory() && !entry.name.startsWith('.') && entry.name !== 'node_modules') {
         walk(path.join(dir, entry.name), left - 1);
       }
@@ -21,4 +22,12 @@ export function chartDirsUnder(root: string, depth: number): string[] {
   };
   walk(root, depth);
   return found;
+}
+
+function readFolder(dir: string): Dirent[] {
+  try {
+    return readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return [];
+  }
 }

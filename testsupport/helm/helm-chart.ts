@@ -1,128 +1,27 @@
-import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type {
-  KubernetesObject,
-  V1ConfigMap,
-  V1CronJob,
-  V1CustomResourceDefinition,
-  V1DaemonSet,
-  V1Deployment,
-  V1HorizontalPodAutoscaler,
-  V1Ingress,
-  V1Job,
-  V1NetworkPolicy,
-  V1PersistentVolume,
-  V1PersistentVolumeClaim,
-  V1Pod,
-  V1PodDisruptionBudget,
-  V1Role,
-  V1RoleBinding,
-  V1Secret,
-  V1Service,
-  V1ServiceAccount,
-  V1StatefulSet,
-  V2HorizontalPodAutoscaler,
-} from '@kubernetes/client-node';
+import type { KubernetesObject } from '@kubernetes/client-node';
 import { JSONPath } from 'jsonpath-plus';
-import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
-import { readChartArchive } from './chart-archive.ts';
-import { chartContentHash } from './chart-content-hash.ts';
-import { ChartFileError, ChartNotFoundError, DocumentNotFoundError, UnknownTemplateError } from './chart-errors.ts';
+import { ChartNotFoundError, DocumentNotFoundError } from './chart-errors.ts';
+import { type ChartMetadata, chartFolderFiles, readChartMetadata } from './chart-files.ts';
+import { renderOnce } from './chart-render.ts';
+import { type SnapshotOptions, snapshotText } from './chart-snapshot.ts';
+import { listTemplateFiles, templatePathIn } from './chart-templates.ts';
 import { buildDependencies } from './dependency-build.ts';
 import { resolveHelmBinary } from './helm-binary.ts';
-import { HelmTestAdaptor, type HelmValues, type ValuesOptions } from './helm-test-adaptor.ts';
+import { HelmTestAdaptor } from './helm-test-adaptor.ts';
 import { checkJsonPath, JsonPathError } from './json-path-check.ts';
+import type { KnownKinds } from './known-kinds.ts';
 import { LabelSelector } from './label-selector.ts';
-import { type BrokenDocument, type DuplicateKey, parseManifest } from './manifest-parser.ts';
-import { type CachedRender, type CacheHit, readRender, writeRender } from './render-cache.ts';
-import { brokenError, checkRenderOptions, checkStrict, renderWithHelm } from './render-call.ts';
+import type { BrokenDocument, DuplicateKey } from './manifest-parser.ts';
+import type { CachedRender, CacheHit } from './render-cache.ts';
+import { brokenError, checkRenderOptions, checkStrict } from './render-call.ts';
+import { renderKey } from './render-key.ts';
+import type { RenderOptions } from './render-options.ts';
 import type { RenderedDocument } from './rendered-document.ts';
-import { valuesFileText } from './values-file.ts';
+import { valuesFileTexts, valuesList } from './values-file.ts';
 
-const inFlight = new Map<string, Promise<CachedRender>>();
-
-/** Kinds whose client-node model type `ofKind('Kind')` knows without a type argument. */
-export interface KnownKinds {
-  ConfigMap: V1ConfigMap;
-  CronJob: V1CronJob;
-  CustomResourceDefinition: V1CustomResourceDefinition;
-  DaemonSet: V1DaemonSet;
-  Deployment: V1Deployment;
-  HorizontalPodAutoscaler: V2HorizontalPodAutoscaler | V1HorizontalPodAutoscaler;
-  Ingress: V1Ingress;
-  Job: V1Job;
-  NetworkPolicy: V1NetworkPolicy;
-  PersistentVolume: V1PersistentVolume;
-  PersistentVolumeClaim: V1PersistentVolumeClaim;
-  Pod: V1Pod;
-  PodDisruptionBudget: V1PodDisruptionBudget;
-  Role: V1Role;
-  RoleBinding: V1RoleBinding;
-  Secret: V1Secret;
-  Service: V1Service;
-  ServiceAccount: V1ServiceAccount;
-  StatefulSet: V1StatefulSet;
-}
-
-/** Chart.yaml, as helm documents it. */
-export interface ChartMetadata {
-  readonly apiVersion: string;
-  readonly name: string;
-  readonly version: string;
-  readonly appVersion?: string;
-  readonly description?: string;
-  readonly type?: string;
-  readonly kubeVersion?: string;
-  readonly keywords?: readonly string[];
-  readonly home?: string;
-  readonly icon?: string;
-  readonly sources?: readonly string[];
-  readonly maintainers?: readonly { name: string; email?: string; url?: string }[];
-  readonly dependencies?: readonly {
-    name: string;
-    version?: string;
-    repository?: string;
-    alias?: string;
-    condition?: string;
-  }[];
-  readonly annotations?: Readonly<Record<string, string>>;
-  readonly [field: string]: unknown;
-}
-
-export interface RenderOptions extends ValuesOptions {
-  /** .Release.Name; default "release". */
-  releaseName?: string;
-  /** .Release.Namespace; default "default". */
-  namespace?: string;
-  /** .Capabilities.KubeVersion, e.g. "1.32.0"; default: helm's own. */
-  kubeVersion?: string;
-  /** Extra .Capabilities.APIVersions, e.g. ["monitoring.coreos.com/v1"]. */
-  apiVersions?: readonly string[];
-  includeCrds?: boolean;
-  /** Leave out templates/tests (helm test hooks); default false. */
-  skipTests?: boolean;
-  isUpgrade?: boolean;
-  /** Default: a helm on resolveHelmBinary(), no cluster. */
-  helm?: HelmTestAdaptor;
-  /** Default true: reuse a render of the same chart content, values, options and helm version (memory and disk). */
-  cache?: boolean;
-  /** Timeout of the helm call in ms; default 2 minutes. */
-  timeout?: number;
-  /**
-   * Render only these template files (helm `--show-only`, still one helm call), given as in fromTemplate():
-   * "templates/service.yaml", "charts/sub/templates/x.yaml" or helm's "my-chart/templates/service.yaml".
-   */
-  templates?: readonly string[];
-  /** Throw ChartYamlError at render when a document repeats a key or is not valid YAML; default false. */
-  strictYaml?: boolean;
-  /**
-   * Run `helm dependency build` first, on a copy of the chart in the cache (the chart directory is not changed),
-   * once per chart content and helm version.
-   */
-  dependencyBuild?: boolean;
-}
+// the root entry's import of RenderOptions stays where it was
+export type { RenderOptions } from './render-options.ts';
 
 /** Which documents: every given field must match. */
 export interface DocumentFilter {
@@ -133,11 +32,6 @@ export interface DocumentFilter {
   /** A label selector as kubectl takes it, or required labels. */
   labels?: string | Readonly<Record<string, string>>;
   apiVersion?: string;
-}
-
-export interface SnapshotOptions {
-  /** JSONPath expressions whose values are replaced by "<masked>" (e.g. generated passwords, timestamps). */
-  mask?: readonly string[];
 }
 
 /**
@@ -192,11 +86,9 @@ export class HelmChart {
       });
     }
     checkRenderOptions(options);
-    const values = toArray(options.values);
     // Before the render key is hashed: a cyclic or non-data value is named by its key path.
-    values.forEach((item, index) => {
-      valuesFileText(item, Array.isArray(options.values) ? `values[${index}]` : 'values');
-    });
+    valuesFileTexts(options.values);
+    const values = valuesList(options.values);
     const { helm: givenHelm, ...renderOptions } = options;
     const helm = givenHelm ?? new HelmTestAdaptor(await resolveHelmBinary());
     let directory = path.resolve(chartDir);
@@ -205,85 +97,31 @@ export class HelmChart {
       directory = await buildDependencies(directory, chartDir, helm);
       metadata = readChartMetadata(directory, chartDir);
     }
-    const templateFiles = listTemplateFiles(directory, metadata);
+    const templateFiles = listTemplateFiles(chartFolderFiles(directory), metadata, directory);
     const showOnly = options.templates?.map((template) => templatePathIn(metadata.name, templateFiles, [], template));
-    const useCache = options.cache ?? true;
-
     const valuesFiles = options.valuesFiles ?? [];
-    const key = useCache
-      ? await renderKey(directory, values, valuesFiles, renderOptions, helm.binary.version)
-      : undefined;
-    if (key) {
-      const found = await readRender(key, true);
-      if (found) {
-        return new HelmChart({
-          directory,
-          metadata,
-          render: checkStrict(found.render, chartDir, options),
-          templateFiles,
-          cached: found.hit,
-          options: renderOptions,
-        });
-      }
-    }
-
-    const runHelm = async (): Promise<CachedRender> => {
-      const output = await renderWithHelm(
-        helm,
-        directory,
-        chartDir,
-        metadata.name,
-        values,
-        valuesFiles,
-        options,
-        showOnly,
-      );
-      const { manifest, yamlError } = output;
-      // Without a YAML error from helm, Go's decoding read every document: a stricter reading here must not break one.
-      const parsed = parseManifest(manifest, '1.1', (template) => yamlError === undefined && template !== '');
-      // helm's YAML decoding is the judge: a document it refused is broken even where this parser read it.
-      const helmRefused = (template: string) =>
-        yamlError?.template === template && !parsed.broken.some((doc) => doc.template === template);
-      const wanted = showOnly && new Set(showOnly);
-      const documents = parsed.documents.filter(
-        (doc) => (!wanted || wanted.has(doc.template)) && !helmRefused(doc.template),
-      );
-      const broken = [
-        ...parsed.broken,
-        ...(yamlError && helmRefused(yamlError.template)
-          ? [
-              {
-                template: yamlError.template,
-                message: yamlError.message,
-                line: undefined,
-                kind: undefined,
-                name: undefined,
-              },
-            ]
-          : []),
-      ].filter((doc) => !wanted || wanted.has(doc.template));
-      const render: CachedRender = {
-        manifest,
-        documents: documents.map((doc, index) => ({ ...doc, index })),
-        ...(broken.length > 0 ? { broken } : {}),
-      };
-      return key ? writeRender(key, render, true) : render;
+    const key =
+      (options.cache ?? true)
+        ? await renderKey(directory, values, valuesFiles, renderOptions, helm.binary.version)
+        : undefined;
+    const request = {
+      helm,
+      directory,
+      chartDir,
+      chartName: metadata.name,
+      values,
+      valuesFiles,
+      options,
+      showOnly,
+      key,
     };
-    // Renders of the same key that overlap (e.g. Promise.all over tests) share one helm call.
-    let render: Promise<CachedRender>;
-    if (key) {
-      const running = inFlight.get(key);
-      render = running ?? runHelm().finally(() => inFlight.delete(key));
-      if (!running) inFlight.set(key, render);
-    } else {
-      render = runHelm();
-    }
+    const { render, cached } = await renderOnce(request);
     return new HelmChart({
       directory,
       metadata,
-      render: checkStrict(await render, chartDir, options),
+      render: checkStrict(render, chartDir, options),
       templateFiles,
-      cached: false,
+      cached,
       options: renderOptions,
     });
   }
@@ -388,194 +226,10 @@ export class HelmChart {
    * template, kind and name (not by helm's install order, which differs between helm versions), keys sorted.
    */
   toSnapshot(options: SnapshotOptions = {}): string {
-    const ordered = [...this.documents].sort(
-      (a, b) =>
-        compare(a.template, b.template) ||
-        compare(a.object.kind ?? '', b.object.kind ?? '') ||
-        compare(a.object.metadata?.name ?? '', b.object.metadata?.name ?? '') ||
-        a.index - b.index,
-    );
-    return ordered
-      .map((doc) => {
-        const object = options.mask?.length ? mask(doc.object, options.mask) : doc.object;
-        return `# Source: ${doc.template}\n${stringifyYaml(object, { sortMapEntries: true, lineWidth: 0 })}`;
-      })
-      .join('---\n');
+    return snapshotText(this.documents, options);
   }
 
   private templatePath(template: string): string {
     return templatePathIn(this.metadata.name, this.templateFiles, this.templates, template);
   }
-}
-
-/** helm's name of a template given as the user wrote it; UnknownTemplateError when the chart has none such. */
-function templatePathIn(
-  chartName: string,
-  templateFiles: readonly string[],
-  rendered: readonly string[],
-  template: string,
-): string {
-  const candidates = [template, `${chartName}/${template}`];
-  const known = candidates.find((candidate) => templateFiles.includes(candidate) || rendered.includes(candidate));
-  if (!known) {
-    throw new UnknownTemplateError(`chart ${chartName} has no template "${template}"`, {
-      hint: `its templates: ${templateFiles.map((file) => file.slice(chartName.length + 1)).join(', ')}`,
-    });
-  }
-  return known;
-}
-
-/** Reads Chart.yaml of a chart directory. */
-export function readChartMetadata(directory: string, shownAs: string = directory): ChartMetadata {
-  const file = path.join(directory, 'Chart.yaml');
-  if (!existsSync(file)) {
-    throw new ChartNotFoundError(
-      existsSync(directory)
-        ? `${shownAs} is not a chart directory: it has no Chart.yaml`
-        : `chart directory ${shownAs} does not exist (resolved to ${directory})`,
-      { hint: `pass the directory that holds Chart.yaml; relative paths start at ${process.cwd()}` },
-    );
-  }
-  let metadata: ChartMetadata | null;
-  try {
-    // As helm reads it: YAML 1.1, a key written twice is accepted (the last one wins).
-    metadata = parseYaml(readFileSync(file, 'utf8'), {
-      version: '1.1',
-      uniqueKeys: false,
-      merge: true,
-    }) as ChartMetadata | null;
-  } catch (error) {
-    const where = (error as { linePos?: { line: number; col: number }[] }).linePos?.[0];
-    throw new ChartFileError(
-      `${path.join(shownAs, 'Chart.yaml')} is not valid YAML${where ? ` (line ${where.line}, column ${where.col})` : ''}: ${(error as Error).message.split('\n')[0]}`,
-      { hint: `fix the YAML of ${file}; \`helm lint ${shownAs}\` shows the same place` },
-    );
-  }
-  if (!metadata || typeof metadata.name !== 'string') {
-    throw new ChartNotFoundError(`${file} has no chart name`, {
-      hint: 'Chart.yaml needs apiVersion, name and version',
-    });
-  }
-  return Object.freeze(metadata);
-}
-
-/**
- * The template files helm renders into manifests: templates/** minus partials (_*) and NOTES.txt, for the chart
- * and its subcharts (unpacked directories and .tgz archives under charts/, named by their alias when they have one).
- */
-function listTemplateFiles(directory: string, metadata: ChartMetadata): string[] {
-  const files: string[] = [];
-  const isTemplate = (file: string) => {
-    const base = file.split('/').pop() ?? '';
-    return !base.startsWith('_') && base !== 'NOTES.txt';
-  };
-  const walk = (dir: string, shown: string): void => {
-    if (!existsSync(dir)) return;
-    for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      if (statSync(path.join(dir, entry.name)).isDirectory())
-        walk(path.join(dir, entry.name), `${shown}/${entry.name}`);
-      else if (isTemplate(entry.name)) files.push(`${shown}/${entry.name}`);
-    }
-  };
-  walk(path.join(directory, 'templates'), `${metadata.name}/templates`);
-  // A dependency renders under its alias (once per alias) when Chart.yaml gives one.
-  const renderedNames = (name: string): string[] => {
-    const uses = (metadata.dependencies ?? []).filter((dependency) => dependency.name === name);
-    return uses.length === 0 ? [name] : uses.map((dependency) => dependency.alias ?? dependency.name);
-  };
-  const subcharts = path.join(directory, 'charts');
-  if (existsSync(subcharts)) {
-    for (const entry of readdirSync(subcharts)) {
-      const sub = path.join(subcharts, entry);
-      if (statSync(sub).isDirectory() && existsSync(path.join(sub, 'Chart.yaml'))) {
-        const subMetadata = readChartMetadata(sub);
-        for (const alias of renderedNames(subMetadata.name)) {
-          for (const file of listTemplateFiles(sub, { ...subMetadata, name: alias })) {
-            files.push(`${metadata.name}/charts/${file}`);
-          }
-        }
-      } else if (entry.endsWith('.tgz')) {
-        const archive = readChartArchive(sub);
-        if (!archive) continue;
-        const templates = archive.files.filter((file) => file.startsWith('templates/') && isTemplate(file));
-        for (const alias of renderedNames(archive.name)) {
-          for (const file of templates) files.push(`${metadata.name}/charts/${alias}/${file}`);
-        }
-      }
-    }
-  }
-  return files.sort();
-}
-
-async function renderKey(
-  directory: string,
-  values: readonly HelmValues[],
-  valuesFiles: readonly string[],
-  options: Omit<RenderOptions, 'helm'>,
-  helmVersion: string,
-): Promise<string> {
-  const fileHashes = await Promise.all(
-    valuesFiles.map(async (file) => {
-      try {
-        return createHash('sha256')
-          .update(await readFile(file))
-          .digest('hex');
-      } catch {
-        return `missing:${file}`;
-      }
-    }),
-  );
-  const relevant = {
-    releaseName: options.releaseName ?? 'release',
-    namespace: options.namespace ?? 'default',
-    kubeVersion: options.kubeVersion,
-    apiVersions: options.apiVersions,
-    includeCrds: options.includeCrds ?? false,
-    skipTests: options.skipTests ?? false,
-    isUpgrade: options.isUpgrade ?? false,
-    templates: options.templates ? [...options.templates].sort() : undefined,
-  };
-  return createHash('sha256')
-    .update(
-      stableJson({
-        chart: await chartContentHash(directory),
-        values,
-        valuesFiles: fileHashes,
-        relevant,
-        helmVersion,
-        format: 2,
-      }),
-    )
-    .digest('hex');
-}
-
-function stableJson(value: unknown): string {
-  return JSON.stringify(value, (_key, item: unknown) =>
-    item !== null && typeof item === 'object' && !Array.isArray(item)
-      ? Object.fromEntries(Object.entries(item as Record<string, unknown>).sort(([a], [b]) => compare(a, b)))
-      : item,
-  );
-}
-
-function mask(object: KubernetesObject, paths: readonly string[]): KubernetesObject {
-  const copy = structuredClone(object);
-  for (const expression of paths) {
-    const matches = JSONPath({ path: expression, json: copy, resultType: 'all', wrap: true }) as {
-      parent: Record<string | number, unknown> | null;
-      parentProperty: string | number;
-    }[];
-    for (const match of matches) {
-      if (match.parent) match.parent[match.parentProperty] = '<masked>';
-    }
-  }
-  return copy;
-}
-
-function toArray(values: RenderOptions['values']): HelmValues[] {
-  if (values === undefined) return [];
-  return Array.isArray(values) ? [...values] : [values as HelmValues];
-}
-
-function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

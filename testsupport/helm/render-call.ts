@@ -1,10 +1,12 @@
 import { ConfigError } from '../errors.ts';
 import { ChartRenderError, ChartYamlError } from './chart-errors.ts';
-import type { RenderOptions } from './helm-chart.ts';
 import { HelmCommandError } from './helm-command-error.ts';
-import { checkNamespace, type HelmTestAdaptor, type HelmValues } from './helm-test-adaptor.ts';
+import { checkNamespace } from './helm-input-checks.ts';
+import type { HelmValues } from './helm-options.ts';
+import type { HelmTestAdaptor } from './helm-test-adaptor.ts';
 import type { BrokenDocument } from './manifest-parser.ts';
 import type { CachedRender } from './render-cache.ts';
+import type { RenderOptions } from './render-options.ts';
 
 // The helm side of HelmChart.render: checking the options, the one helm call (and its fallbacks), strictYaml.
 

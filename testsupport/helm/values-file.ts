@@ -3,6 +3,19 @@ import { ChartTestwareError } from '../errors.ts';
 /** A values object helm cannot receive as given (not an object, a function, a cycle, a number helm would change). */
 export class ValuesError extends ChartTestwareError {}
 
+/** Values given as one object or a list of them (later wins), as a list; [] when none are given. */
+export function valuesList<T>(values: T | readonly T[] | undefined): T[] {
+  if (values === undefined) return [];
+  return Array.isArray(values) ? [...(values as readonly T[])] : [values as T];
+}
+
+/** The values files' texts of values given as one object or a list, each checked and named as the caller gave it. */
+export function valuesFileTexts(values: unknown): string[] {
+  return valuesList(values).map((item, index) =>
+    valuesFileText(item, Array.isArray(values) ? `values[${index}]` : 'values'),
+  );
+}
+
 /**
  * Checks that `values` is a plain object of JSON data and returns the text of its values file. The file is JSON:
  * helm reads values files with YAML 1.1 rules, and JSON's quoted strings and keys are never re-read as something

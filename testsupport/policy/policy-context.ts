@@ -1,3 +1,4 @@
+import type { LintMessage } from '../helm/lint-output.ts';
 import type { BrokenDocument, DuplicateKey } from '../helm/manifest-parser.ts';
 import type { ChartSource } from './chart-source.ts';
 import type { ImageValueChange } from './image-values.ts';
@@ -16,13 +17,6 @@ export interface PolicyObject {
   readonly index: number;
   /** Position inside a List document. */
   readonly item?: number | undefined;
-}
-
-/** A lint message of `helm lint`. */
-export interface PolicyLintMessage {
-  readonly severity: 'INFO' | 'WARNING' | 'ERROR';
-  readonly path: string | undefined;
-  readonly text: string;
 }
 
 /** The render with every image value of values.yaml changed, and what was changed. */
@@ -48,7 +42,7 @@ export interface PolicyContext {
   readonly duplicateKeys: readonly { readonly kind: string; readonly name: string; readonly key: DuplicateKey }[];
   /** Documents of the default render that are not valid YAML. */
   readonly brokenDocuments: readonly BrokenDocument[];
-  readonly lint: readonly PolicyLintMessage[];
+  readonly lint: readonly LintMessage[];
 }
 
 /** Flattens a rendered document (a List's items become objects of their own, same template). */

@@ -2,9 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { settle } from '../context/settle.ts';
 import { resolveHelmBinary } from '../helm/helm-binary.ts';
 import { HelmChart } from '../helm/helm-chart.ts';
+import { HelmCommandError } from '../helm/helm-command-error.ts';
 import { HelmTestAdaptor } from '../helm/helm-test-adaptor.ts';
+import { type LintMessage, parseLintOutput } from '../helm/lint-output.ts';
+import { valuesList } from '../helm/values-file.ts';
 import { policyCatalogue } from './catalogue.ts';
 import { type ChartSource, readChartSource } from './chart-source.ts';
 import { imageValueOverrides, mergeValues } from './image-values.ts';
@@ -14,7 +18,6 @@ import {
   type ImageRender,
   isWellFormed,
   type PolicyContext,
-  type PolicyLintMessage,
   type PolicyObject,
   toPolicyObjects,
 } from './policy-context.ts';
@@ -117,11 +120,7 @@ export function planChartPolicy(chartDir: string, options: PolicyOptions = {}): 
   }
   const callerValues = [
     ...(options.valuesFiles ?? []).map((file) => readValuesFile(file)),
-    ...(options.values === undefined
-      ? []
-      : Array.isArray(options.values)
-        ? options.values
-        : [options.values as JsonMap]),
+    ...valuesList(options.values),
   ];
   return {
     source,
@@ -149,12 +148,7 @@ export async function runChartPolicy(plan: PolicyPlan): Promise<PolicyReport> {
     // The release name and namespace are new in every process, so a cached render would never be read again.
     cache: false,
   };
-  const userValues =
-    options.values === undefined
-      ? []
-      : Array.isArray(options.values)
-        ? [...options.values]
-        : [options.values as JsonMap];
+  const userValues = valuesList(options.values);
   const images = imageValueOverrides(effectiveValues(source, plan.callerValues));
   const described = `release ${plan.releaseName} in namespace ${plan.namespace}${plan.callerValues.length > 0 ? ', with the values of the test' : ''}`;
 
@@ -315,8 +309,8 @@ async function runLint(
   source: ChartSource,
   values: JsonMap[],
   valuesFiles: readonly string[] | undefined,
-): Promise<PolicyLintMessage[]> {
-  const result = await helm.lintE(source.directory, { values, valuesFiles });
+): Promise<LintMessage[]> {
+  const result = await settle(helm.lint(source.directory, { values, valuesFiles }), HelmCommandError);
   if (result.ok) return [...result.value.messages];
   const messages = parseLintOutput(result.error.stdout);
   if (!messages.some((message) => message.severity === 'ERROR')) {
@@ -327,15 +321,6 @@ async function runLint(
     });
   }
   return messages;
-}
-
-function parseLintOutput(stdout: string): PolicyLintMessage[] {
-  return stdout.split('\n').flatMap((line) => {
-    const match = /^\s*\[(INFO|WARNING|ERROR)\]\s*(?:([^:\s][^:]*):\s)?(.*)$/.exec(line);
-    return match
-      ? [{ severity: match[1] as PolicyLintMessage['severity'], path: match[2], text: (match[3] ?? '').trim() }]
-      : [];
-  });
 }
 
 /** values.yaml of the chart and its subcharts (each under its key), then the caller's values. */
