@@ -7,10 +7,10 @@ import {
   type PolicyPlan,
   type PolicyReport,
   planChartPolicy,
-  type RenderName,
   runChartPolicy,
 } from './policy-evaluation.ts';
 import { formatCheckResult, formatRenderFailure, formatUnusedWaivers } from './policy-format.ts';
+import type { RenderName } from './policy-renders.ts';
 
 export interface ChartPolicyTestOptions extends PolicyOptions {
   /** Timeout of each generated test in ms (the first one waits for the renders); default 180 s. */

@@ -2,16 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { settle } from '../context/settle.ts';
-import { resolveHelmBinary } from '../helm/helm-binary.ts';
-import { HelmChart } from '../helm/helm-chart.ts';
-import { HelmCommandError } from '../helm/helm-command-error.ts';
-import { HelmTestAdaptor } from '../helm/helm-test-adaptor.ts';
-import { type LintMessage, parseLintOutput } from '../helm/lint-output.ts';
+import type { HelmChart } from '../helm/helm-chart.ts';
+import type { HelmTestAdaptor } from '../helm/helm-test-adaptor.ts';
 import { valuesList } from '../helm/values-file.ts';
 import { policyCatalogue } from './catalogue.ts';
 import { type ChartSource, readChartSource } from './chart-source.ts';
-import { imageValueOverrides, mergeValues } from './image-values.ts';
 import { isMap, type JsonMap } from './json-access.ts';
 import { type Finding, type PolicyCheck, type PolicyInput, type Severity, severityRank } from './policy-check.ts';
 import {
@@ -22,6 +17,7 @@ import {
   toPolicyObjects,
 } from './policy-context.ts';
 import { PolicyInputError } from './policy-errors.ts';
+import { type PolicyRenders, type RenderOutcome, renderForPolicy } from './policy-renders.ts';
 import { applyWaivers, loadWaiversFile, validateWaivers, type Waiver } from './waivers.ts';
 
 export type FailOn = 'error' | 'warning';
@@ -42,16 +38,6 @@ export interface PolicyOptions {
   /** .Capabilities.KubeVersion for the renders, e.g. "1.32.0". */
   kubeVersion?: string;
   helm?: HelmTestAdaptor;
-}
-
-export type RenderName = 'default' | 'image-values-changed' | 'lint';
-
-export interface RenderOutcome {
-  readonly name: RenderName;
-  /** What was rendered, for messages. */
-  readonly description: string;
-  readonly error: Error | undefined;
-  readonly durationMs: number;
 }
 
 export type CheckStatus = 'passed' | 'failed' | 'reported' | 'not-evaluated' | 'crashed';
@@ -137,119 +123,22 @@ export function planChartPolicy(chartDir: string, options: PolicyOptions = {}): 
 
 /** Runs a plan: the renders it needs (in parallel), every check, the waivers. */
 export async function runChartPolicy(plan: PolicyPlan): Promise<PolicyReport> {
-  const { source, options, needs } = plan;
-  const helm = options.helm ?? new HelmTestAdaptor(await resolveHelmBinary());
-  const renderOptions = {
-    releaseName: plan.releaseName,
-    namespace: plan.namespace,
-    kubeVersion: options.kubeVersion,
-    valuesFiles: options.valuesFiles,
-    helm,
-    // The release name and namespace are new in every process, so a cached render would never be read again.
-    cache: false,
-  };
-  const userValues = valuesList(options.values);
-  const images = imageValueOverrides(effectiveValues(source, plan.callerValues));
-  const described = `release ${plan.releaseName} in namespace ${plan.namespace}${plan.callerValues.length > 0 ? ', with the values of the test' : ''}`;
-
-  const [defaultRender, imageRender, lint] = await Promise.all([
-    needs.has('render') || needs.has('imageRender')
-      ? timed('default', `the chart's default values (${described})`, () =>
-          HelmChart.render(source.directory, { ...renderOptions, values: userValues }),
-        )
-      : undefined,
-    needs.has('imageRender')
-      ? timed(
-          'image-values-changed',
-          `every image value changed (${images.changes.length} value(s); ${described})`,
-          () => HelmChart.render(source.directory, { ...renderOptions, values: [...userValues, images.override] }),
-        )
-      : undefined,
-    needs.has('lint')
-      ? timed('lint', 'helm lint', () => runLint(helm, source, userValues, options.valuesFiles))
-      : undefined,
-  ]);
-
-  const documents = defaultRender?.value ? toObjects(defaultRender.value) : undefined;
-  const wellFormed = documents?.filter(isWellFormed);
-  const imageObjects = imageRender?.value ? toObjects(imageRender.value) : undefined;
+  const renders = await renderForPolicy(plan);
+  const context = policyContext(plan, renders);
   const available: Record<PolicyInput, RenderOutcome | undefined> = {
-    render: defaultRender?.outcome,
-    imageRender: imageRender?.outcome,
-    lint: lint?.outcome,
+    render: renders.default?.outcome,
+    imageRender: renders.image?.outcome,
+    lint: renders.lint?.outcome,
   };
-  const context: PolicyContext = {
-    source,
-    releaseName: plan.releaseName,
-    namespace: plan.namespace,
-    callerValues: plan.callerValues,
-    get documents() {
-      return required(documents, 'render');
-    },
-    get objects() {
-      return required(wellFormed, 'render');
-    },
-    get duplicateKeys() {
-      const chart = required(defaultRender?.value, 'render');
-      return chart.documents.flatMap((doc) =>
-        (doc.duplicateKeys ?? []).map((key) => ({
-          kind: doc.object.kind ?? '',
-          name: doc.object.metadata?.name ?? '',
-          key,
-        })),
-      );
-    },
-    get brokenDocuments() {
-      return required(defaultRender?.value, 'render').brokenDocuments;
-    },
-    get imageRender(): ImageRender {
-      return { objects: required(imageObjects, 'imageRender'), changes: images.changes };
-    },
-    get lint() {
-      return required(lint?.value, 'lint');
-    },
-  };
-
   const used = new Set<Waiver>();
-  const results: CheckResult[] = plan.checks.map((check) => {
-    const missing = check.needs.map((need) => available[need]).find((outcome) => outcome?.error);
-    if (missing) {
-      return {
-        check,
-        status: 'not-evaluated',
-        findings: [],
-        waived: [],
-        reason:
-          missing.name === 'lint'
-            ? `not evaluated: helm lint did not run: ${missing.error?.message.split('\n')[0]}`
-            : `not evaluated: the chart did not render (${missing.name}); see the test "policy render ${missing.name}"`,
-      };
-    }
-    let drafts: ReturnType<PolicyCheck['run']>;
-    try {
-      drafts = check.run(context);
-    } catch (error) {
-      return {
-        check,
-        status: 'crashed',
-        findings: [],
-        waived: [],
-        reason: `the check crashed on this chart: ${(error as Error).stack ?? String(error)}`,
-      };
-    }
-    const findings = drafts.map((draft) => ({ check: check.id, severity: check.severity, ...draft }));
-    const { kept, waived } = applyWaivers(findings, plan.waivers, used);
-    const status: CheckStatus =
-      kept.length === 0 ? 'passed' : severityRank[check.severity] >= severityRank[plan.failOn] ? 'failed' : 'reported';
-    return { check, status, findings: kept, waived };
-  });
-
+  const results = plan.checks.map((check) => runCheck(check, context, available, plan, used));
   // A waiver for a check that was not evaluated cannot be judged: it is not reported as unused.
   const evaluated = new Set(
     results.filter((result) => result.status !== 'not-evaluated').map((result) => result.check.id),
   );
   const unusedWaivers = plan.waivers.filter((waiver) => !used.has(waiver) && evaluated.has(waiver.check));
-  const renders = [defaultRender, imageRender, lint].flatMap((render) => (render ? [render.outcome] : []));
+  const outcomes = [renders.default, renders.image, renders.lint].flatMap((render) => (render ? [render.outcome] : []));
+  const { source } = plan;
   return {
     chart: {
       directory: source.directory,
@@ -260,14 +149,92 @@ export async function runChartPolicy(plan: PolicyPlan): Promise<PolicyReport> {
     releaseName: plan.releaseName,
     namespace: plan.namespace,
     failOn: plan.failOn,
-    renders,
+    renders: outcomes,
     results,
     unusedWaivers,
     failed:
       results.some((result) => result.status === 'failed' || result.status === 'crashed') ||
-      renders.some((render) => render.error) ||
+      outcomes.some((render) => render.error) ||
       unusedWaivers.length > 0,
   };
+}
+
+/** What the checks see: the render-based fields throw when a check did not declare that it needs them. */
+function policyContext(plan: PolicyPlan, renders: PolicyRenders): PolicyContext {
+  const defaultChart = renders.default?.value;
+  const documents = defaultChart ? toObjects(defaultChart) : undefined;
+  const wellFormed = documents?.filter(isWellFormed);
+  const imageObjects = renders.image?.value ? toObjects(renders.image.value) : undefined;
+  return {
+    source: plan.source,
+    releaseName: plan.releaseName,
+    namespace: plan.namespace,
+    callerValues: plan.callerValues,
+    get documents() {
+      return required(documents, 'render');
+    },
+    get objects() {
+      return required(wellFormed, 'render');
+    },
+    get duplicateKeys() {
+      return required(defaultChart, 'render').documents.flatMap((doc) =>
+        (doc.duplicateKeys ?? []).map((key) => ({
+          kind: doc.object.kind ?? '',
+          name: doc.object.metadata?.name ?? '',
+          key,
+        })),
+      );
+    },
+    get brokenDocuments() {
+      return required(defaultChart, 'render').brokenDocuments;
+    },
+    get imageRender(): ImageRender {
+      return { objects: required(imageObjects, 'imageRender'), changes: renders.imageChanges };
+    },
+    get lint() {
+      return required(renders.lint?.value, 'lint');
+    },
+  };
+}
+
+/** One check's result: not evaluated (an input it needs failed), crashed, or its findings after the waivers. */
+function runCheck(
+  check: PolicyCheck,
+  context: PolicyContext,
+  available: Record<PolicyInput, RenderOutcome | undefined>,
+  plan: PolicyPlan,
+  used: Set<Waiver>,
+): CheckResult {
+  const missing = check.needs.map((need) => available[need]).find((outcome) => outcome?.error);
+  if (missing) {
+    return {
+      check,
+      status: 'not-evaluated',
+      findings: [],
+      waived: [],
+      reason:
+        missing.name === 'lint'
+          ? `not evaluated: helm lint did not run: ${missing.error?.message.split('\n')[0]}`
+          : `not evaluated: the chart did not render (${missing.name}); see the test "policy render ${missing.name}"`,
+    };
+  }
+  let drafts: ReturnType<PolicyCheck['run']>;
+  try {
+    drafts = check.run(context);
+  } catch (error) {
+    return {
+      check,
+      status: 'crashed',
+      findings: [],
+      waived: [],
+      reason: `the check crashed on this chart: ${(error as Error).stack ?? String(error)}`,
+    };
+  }
+  const findings = drafts.map((draft) => ({ check: check.id, severity: check.severity, ...draft }));
+  const { kept, waived } = applyWaivers(findings, plan.waivers, used);
+  const status: CheckStatus =
+    kept.length === 0 ? 'passed' : severityRank[check.severity] >= severityRank[plan.failOn] ? 'failed' : 'reported';
+  return { check, status, findings: kept, waived };
 }
 
 /** Severity of a finding that would make a report fail under failOn. */
@@ -282,58 +249,6 @@ function required<T>(value: T | undefined, input: PolicyInput): T {
 
 function toObjects(chart: HelmChart): PolicyObject[] {
   return chart.documents.flatMap((doc) => toPolicyObjects(doc.object, doc.template, doc.index));
-}
-
-async function timed<T>(
-  name: RenderName,
-  description: string,
-  run: () => Promise<T>,
-): Promise<{ value: T | undefined; outcome: RenderOutcome }> {
-  const started = performance.now();
-  try {
-    const value = await run();
-    return { value, outcome: { name, description, error: undefined, durationMs: performance.now() - started } };
-  } catch (error) {
-    // Whatever stops helm or the parsing of its output (a Chart.yaml that is not YAML, too) is this chart's
-    // render failure, reported as such; it must not stop the other checks or charts.
-    const failure = error instanceof Error ? error : new Error(String(error));
-    return {
-      value: undefined,
-      outcome: { name, description, error: failure, durationMs: performance.now() - started },
-    };
-  }
-}
-
-async function runLint(
-  helm: HelmTestAdaptor,
-  source: ChartSource,
-  values: JsonMap[],
-  valuesFiles: readonly string[] | undefined,
-): Promise<LintMessage[]> {
-  const result = await settle(helm.lint(source.directory, { values, valuesFiles }), HelmCommandError);
-  if (result.ok) return [...result.value.messages];
-  const messages = parseLintOutput(result.error.stdout);
-  if (!messages.some((message) => message.severity === 'ERROR')) {
-    messages.push({
-      severity: 'ERROR',
-      path: undefined,
-      text: result.error.helmMessage || result.error.message.split('\n')[0] || 'helm lint failed',
-    });
-  }
-  return messages;
-}
-
-/** values.yaml of the chart and its subcharts (each under its key), then the caller's values. */
-function effectiveValues(source: ChartSource, callerValues: readonly JsonMap[]): JsonMap {
-  let merged: JsonMap = {};
-  const charts = [...source.charts.values()].sort((a, b) => b.valuesPath.length - a.valuesPath.length);
-  for (const chart of charts) {
-    let nested: JsonMap = chart.values;
-    for (const key of [...chart.valuesPath].reverse()) nested = { [key]: nested };
-    merged = mergeValues(merged, nested);
-  }
-  for (const values of callerValues) merged = mergeValues(merged, values);
-  return merged;
 }
 
 function readValuesFile(file: string): JsonMap {

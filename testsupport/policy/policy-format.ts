@@ -1,5 +1,6 @@
 import type { Finding } from './policy-check.ts';
-import type { CheckResult, PolicyReport, RenderOutcome } from './policy-evaluation.ts';
+import type { CheckResult, PolicyReport } from './policy-evaluation.ts';
+import type { RenderOutcome } from './policy-renders.ts';
 import { describeWaiver, type Waiver } from './waivers.ts';
 
 /** "Deployment/web" or "(chart)". */
