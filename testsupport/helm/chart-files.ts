@@ -174,7 +174,7 @@ export function renderedNames(parentChartYaml: YamlMap | undefined, subchartName
 /** The charts under charts/: folders with a Chart.yaml and .tgz archives that are packaged charts, in name order. */
 export function subchartsIn(files: ChartFiles): PackedSubchart[] {
   const found: PackedSubchart[] = [];
-  for (const entry of files.entries('charts').sort((a, b) => compare(a.name, b.name))) {
+  for (const entry of files.entries('charts').sort((a, b) => a.name.localeCompare(b.name))) {
     const relative = `charts/${entry.name}`;
     const sub = entry.directory
       ? within(files, relative)
@@ -204,8 +204,4 @@ function within(files: ChartFiles, relative: string): ChartFiles {
     read: (file) => files.read(`${relative}/${file}`),
     entries: (dir) => files.entries(`${relative}/${dir}`),
   };
-}
-
-function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
