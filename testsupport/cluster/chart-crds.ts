@@ -1,0 +1,76 @@
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { PatchStrategy } from '@kubernetes/client-node';
+import type { RunOptions } from '../config/options.ts';
+import type { HelmTestAdaptor } from '../helm/helm-test-adaptor.ts';
+import { apiStatus, kubeClients } from '../kube/kube-clients.ts';
+import { leftoverOfLabel } from './cluster-leftovers.ts';
+import { manifestObjects } from './release-manifest.ts';
+
+const crdApiVersion = 'apiextensions.k8s.io/v1';
+const crdKind = 'CustomResourceDefinition';
+
+/**
+ * Runs `install` (a helm install of `chart`) and records the CustomResourceDefinitions it created from the chart's
+ * `crds/` folders as leftovers of `namespace` (label `leftoverOfLabel`): helm never deletes those, so the job
+ * namespace's clean-up does (see cluster-leftovers.ts). A CRD that existed before the install is not touched: it is
+ * someone else's (another release's, or the cluster's own operator install).
+ */
+export async function recordingChartCrds<T>(
+  helm: HelmTestAdaptor,
+  chart: string,
+  namespace: string,
+  options: RunOptions,
+  install: () => Promise<T>,
+): Promise<T> {
+  const names = mayHaveCrds(chart) ? await chartCrdNames(helm, chart) : [];
+  if (names.length === 0) return install();
+  const { objects } = kubeClients(options);
+  const existed = new Set<string>();
+  for (const name of names) {
+    const found = await objects
+      .read({ apiVersion: crdApiVersion, kind: crdKind, metadata: { name } })
+      .then(() => true)
+      .catch((error: unknown) => {
+        if (apiStatus(error) === 404) return false;
+        throw error;
+      });
+    if (found) existed.add(name);
+  }
+  try {
+    return await install();
+  } finally {
+    for (const name of names.filter((candidate) => !existed.has(candidate))) {
+      await objects
+        .patch(
+          { apiVersion: crdApiVersion, kind: crdKind, metadata: { name, labels: { [leftoverOfLabel]: namespace } } },
+          undefined,
+          undefined,
+          undefined,
+          undefined,
+          PatchStrategy.MergePatch,
+        )
+        .catch((error: unknown) => {
+          // not created (the install failed before its CRDs): nothing to clean up
+          if (apiStatus(error) !== 404) throw error;
+        });
+    }
+  }
+}
+
+/** False only for a chart folder without any crds/ folder in it or its bundled charts (saves a helm call). */
+function mayHaveCrds(chart: string): boolean {
+  if (!existsSync(chart) || !statSync(chart).isDirectory()) return true;
+  if (existsSync(path.join(chart, 'crds'))) return true;
+  const bundled = path.join(chart, 'charts');
+  if (!existsSync(bundled)) return false;
+  return readdirSync(bundled).some((entry) => entry.endsWith('.tgz') || mayHaveCrds(path.join(bundled, entry)));
+}
+
+async function chartCrdNames(helm: HelmTestAdaptor, chart: string): Promise<string[]> {
+  const { stdout } = await helm.run(['show', 'crds', chart], { namespaced: false, cluster: false });
+  return manifestObjects(stdout)
+    .filter((object) => object.kind === crdKind)
+    .map((object) => object.metadata?.name ?? '')
+    .filter(Boolean);
+}
