@@ -68,7 +68,7 @@ export class CustomReadiness {
           key,
           apiVersion
             ? await retryTransient(discover, {
-                timeout,
+                timeout: Math.ceil(timeout),
                 signal,
                 interval: options.timeouts.pollIntervalMs,
                 description: `API discovery of ${ref.kind} ${apiVersion} (the API server did not answer)`,
