@@ -80,6 +80,25 @@ mark('chart_deploy').describe('readiness of custom resources reconciled by a rea
     expect(deployment.status?.availableReplicas).toBe(1);
   }, 180_000);
 
+  test("after an upgrade, a Widget's old Ready=True does not count until the controller observed the new generation", async () => {
+    await using app = await ChartDeployment.install(widgetsChart, {
+      values: { widgets: [{ name: 'w-grow', replicas: 1 }] },
+      timeout: 120_000,
+    });
+    await app.upgrade({ values: { widgets: [{ name: 'w-grow', replicas: 2 }] }, timeout: 120_000 });
+    const widget = (await customResource('Widget', 'w-grow', app.namespace)) as KubernetesObject & {
+      status?: { observedGeneration?: number; conditions?: { type: string; status: string }[] };
+    };
+    expect(widget.metadata?.generation).toBe(2);
+    expect(widget.status?.observedGeneration).toBe(2);
+    expect(widget.status?.conditions).toContainEqual(expect.objectContaining({ type: 'Ready', status: 'True' }));
+    const deployment = await kubeClients().apps.readNamespacedDeployment({
+      name: 'widget-w-grow',
+      namespace: app.namespace,
+    });
+    expect(deployment.status?.availableReplicas).toBe(2);
+  }, 240_000);
+
   test('a Gadget (status.state only) is ready by a JSONPath rule from chart-testware.json', async () => {
     const options: RunOptions = { ...loadOptions(), readiness: [gadgetRule] };
     await using app = await ChartDeployment.install(widgetsChart, {
