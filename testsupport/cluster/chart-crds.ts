@@ -11,36 +11,41 @@ const crdApiVersion = 'apiextensions.k8s.io/v1';
 const crdKind = 'CustomResourceDefinition';
 
 /**
- * Runs `install` (a helm install of `chart`) and records the CustomResourceDefinitions it created from the chart's
- * `crds/` folders as leftovers of `namespace` (label `leftoverOfLabel`): helm never deletes those, so the job
- * namespace's clean-up does (see cluster-leftovers.ts). A CRD that existed before the install is not touched: it is
- * someone else's (another release's, or the cluster's own operator install).
+ * The CustomResourceDefinitions in a chart's `crds/` folders (and its bundled charts'), looked at before its install:
+ * helm installs them and never deletes them, so those the install created are recorded as leftovers of the job
+ * namespace (label `leftoverOfLabel`) and the namespace's clean-up deletes them (see cluster-leftovers.ts). A CRD that
+ * existed before the install is not touched: it is someone else's (another release's, or the cluster's own).
  */
-export async function recordingChartCrds<T>(
-  helm: HelmTestAdaptor,
-  chart: string,
-  namespace: string,
-  options: RunOptions,
-  install: () => Promise<T>,
-): Promise<T> {
-  const names = mayHaveCrds(chart) ? await chartCrdNames(helm, chart) : [];
-  if (names.length === 0) return install();
-  const { objects } = kubeClients(options);
-  const existed = new Set<string>();
-  for (const name of names) {
-    const found = await objects
-      .read({ apiVersion: crdApiVersion, kind: crdKind, metadata: { name } })
-      .then(() => true)
-      .catch((error: unknown) => {
-        if (apiStatus(error) === 404) return false;
-        throw error;
-      });
-    if (found) existed.add(name);
+export class ChartCrds {
+  readonly #options: RunOptions;
+  readonly #created: readonly string[];
+
+  private constructor(options: RunOptions, created: readonly string[]) {
+    this.#options = options;
+    this.#created = created;
   }
-  try {
-    return await install();
-  } finally {
-    for (const name of names.filter((candidate) => !existed.has(candidate))) {
+
+  static async before(helm: HelmTestAdaptor, chart: string, options: RunOptions): Promise<ChartCrds> {
+    const names = mayHaveCrds(chart) ? await chartCrdNames(helm, chart) : [];
+    const { objects } = kubeClients(options);
+    const absent: string[] = [];
+    for (const name of names) {
+      const found = await objects
+        .read({ apiVersion: crdApiVersion, kind: crdKind, metadata: { name } })
+        .then(() => true)
+        .catch((error: unknown) => {
+          if (apiStatus(error) === 404) return false;
+          throw error;
+        });
+      if (!found) absent.push(name);
+    }
+    return new ChartCrds(options, absent);
+  }
+
+  /** Labels the CRDs that did not exist before and exist now as leftovers of `namespace`. */
+  async recordCreated(namespace: string): Promise<void> {
+    const { objects } = kubeClients(this.#options);
+    for (const name of this.#created) {
       await objects
         .patch(
           { apiVersion: crdApiVersion, kind: crdKind, metadata: { name, labels: { [leftoverOfLabel]: namespace } } },

@@ -21,7 +21,7 @@ import { type LogsOptions, podLogs } from '../kube/pod-logs.ts';
 import type { ProgressSink } from '../kube/progress.ts';
 import { retryTransient } from '../kube/transient-error.ts';
 import { waitUntil } from '../kube/wait-until.ts';
-import { recordingChartCrds } from './chart-crds.ts';
+import { ChartCrds } from './chart-crds.ts';
 import { collectDiagnostics, gatherDiagnostics, writeDiagnostics } from './diagnostics.ts';
 import { type DriftReport, liveDrift } from './drift.ts';
 import { saveFailureDiagnostics } from './failure-diagnostics.ts';
@@ -141,6 +141,7 @@ export class ChartDeployment {
     compileRules(deploy.readiness); // a bad readiness rule fails before anything is deployed
     const namespace = deploy.namespace ?? (await jobNamespace(options));
     const helm = (deploy.helm ?? (await HelmTestAdaptor.create())).inNamespace(namespace);
+    const crds = await ChartCrds.before(helm, chart, options); // helm never deletes them: recorded as leftovers
     const deployment = new ChartDeployment({
       chart,
       releaseName: deploy.releaseName ?? uniqueReleaseName(chart),
@@ -152,16 +153,16 @@ export class ChartDeployment {
     deployment.#valuesGiven = deploy;
     deployment.#readiness = deploy.readiness;
     try {
-      deployment.#release = await recordingChartCrds(helm, chart, namespace, options, () =>
-        helm.install(chart, {
-          releaseName: deployment.releaseName,
-          values: deploy.values,
-          valuesFiles: deploy.valuesFiles,
-          timeout: deploy.timeout ?? options.timeouts.helmTimeoutMs,
-          signal: deploy.signal,
-        }),
-      );
+      deployment.#release = await helm.install(chart, {
+        releaseName: deployment.releaseName,
+        values: deploy.values,
+        valuesFiles: deploy.valuesFiles,
+        timeout: deploy.timeout ?? options.timeouts.helmTimeoutMs,
+        signal: deploy.signal,
+      });
+      await crds.recordCreated(namespace);
     } catch (error) {
+      await crds.recordCreated(namespace).catch(() => {}); // the install's error is the one to report
       deployment.#failureHook[Symbol.dispose]();
       await saveFailureDiagnostics(error, (dir) => deployment.collectDiagnostics(dir));
       // a failed install may still have created objects and a release record
