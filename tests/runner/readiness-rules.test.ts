@@ -5,6 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { expect, test } from '@jest/globals';
 import type { KubernetesObject } from '@kubernetes/client-node';
+import { ChartNotReadyError } from '../../testsupport/cluster/chart-not-ready-error.ts';
+import { CustomReadiness } from '../../testsupport/cluster/custom-readiness.ts';
 import { conventionReadiness } from '../../testsupport/cluster/readiness-conventions.ts';
 import { compileRules } from '../../testsupport/cluster/readiness-rules.ts';
 import { readConfigFile } from '../../testsupport/config/config-file.ts';
@@ -248,5 +250,55 @@ mark('no_deploy').describe('the conventions for custom resources (kstatus-like)'
         true,
       ),
     ).toEqual({ state: 'failed', condition: 'Stalled', message: 'Boom: it broke' });
+  });
+});
+
+mark('no_deploy').describe('a rule decides for its kind, on the generation the controller has seen', () => {
+  // no apiVersion on the ref: nothing to discover, so no cluster is needed
+  const ref = { kind: 'DeviceServer', name: 'tg', namespace: 'ci' };
+  const rule = { kind: 'DeviceServer', ready: "$.status.state == 'Running'", failed: "$.status.state == 'Error'" };
+  const withStatus = (status: unknown, generation = 2) =>
+    ({ ...deviceServer, metadata: { name: 'tg', generation }, status }) as KubernetesObject;
+
+  async function custom() {
+    const options = resolveOptions({}, {}, projectWithConfig({ readiness: [rule] }));
+    const lines: string[] = [];
+    const prepared = await CustomReadiness.prepare([ref], options, {
+      progress: (line) => lines.push(line),
+      label: 'test',
+      timeout: 1_000,
+    });
+    return prepared.custom;
+  }
+
+  test('ready, failing with the message, and waiting as the predicates say', async () => {
+    const readiness = await custom();
+    expect(readiness.verdict(withStatus({ state: 'Running', observedGeneration: 2 }), ref)).toEqual({ ready: true });
+    const failed = readiness.verdict(withStatus({ state: 'Error', message: 'db down' }), ref);
+    expect(failed?.failure).toBeInstanceOf(ChartNotReadyError);
+    expect(failed?.failure?.message).toContain(
+      "ResourceFailed: $.status.state == 'Error' holds (readiness[0] of chart-testware.json): db down",
+    );
+    expect(readiness.verdict(withStatus({ state: 'Pending' }), ref)?.waitingFor).toContain(
+      '$.status.state is "Pending"',
+    );
+  });
+
+  test('a status of an older generation is neither ready nor failed (the controller has not seen the new spec)', async () => {
+    const readiness = await custom();
+    for (const state of ['Running', 'Error']) {
+      const verdict = readiness.verdict(withStatus({ state, observedGeneration: 1 }), ref);
+      expect(verdict).toEqual({
+        ready: false,
+        waitingFor: 'the controller has not seen generation 2 yet (observed 1)',
+      });
+    }
+  });
+
+  test('kinds without a rule and outside custom groups are left to the built-in rules', async () => {
+    const readiness = await custom();
+    expect(
+      readiness.verdict(withStatus({}), { kind: 'ConfigMap', name: 'x', namespace: 'ci', apiVersion: 'v1' }),
+    ).toBeUndefined();
   });
 });

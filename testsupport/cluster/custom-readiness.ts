@@ -6,7 +6,7 @@ import type { ProgressSink } from '../kube/progress.ts';
 import { retryTransient } from '../kube/transient-error.ts';
 import type { Verdict } from '../kube/wait-for.ts';
 import { ChartNotReadyError } from './chart-not-ready-error.ts';
-import { conventionReadiness } from './readiness-conventions.ts';
+import { conventionReadiness, generationPending } from './readiness-conventions.ts';
 import { type CompiledRule, compileRules, type ReadinessRule } from './readiness-rules.ts';
 
 /**
@@ -98,15 +98,13 @@ export class CustomReadiness {
       }
       return { ready: false, waitingFor: 'does not exist (yet)' };
     }
-    const failed = rule?.failure(object);
-    if (failed) return { ready: false, failure: this.#failure(ref, failed) };
-    if (rule?.hasReady) {
-      const conventions = conventionReadiness(object, false);
-      // a rule's "ready" is about the spec the controller has seen: a status from an older generation does not count
-      if (conventions.state === 'waiting' && conventions.waitingFor.startsWith('the controller has not seen')) {
-        return { ready: false, waitingFor: conventions.waitingFor };
-      }
-      return rule.readiness(object);
+    if (rule) {
+      // a status from an older generation says nothing about the spec just applied: neither ready nor failed
+      const pending = generationPending(object);
+      if (pending) return { ready: false, waitingFor: pending };
+      const failed = rule.failure(object);
+      if (failed) return { ready: false, failure: this.#failure(ref, failed) };
+      if (rule.hasReady) return rule.readiness(object);
     }
     if (!custom) return undefined;
     const verdict = conventionReadiness(object, discovered?.hasStatus ?? true);

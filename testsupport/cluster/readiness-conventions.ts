@@ -39,12 +39,8 @@ export function conventionReadiness(object: KubernetesObject, hasStatusSubresour
   if (metadata?.deletionTimestamp) return { state: 'waiting', waitingFor: 'being deleted' };
   const generation = metadata?.generation;
   const observed = status?.observedGeneration;
-  if (typeof observed === 'number' && typeof generation === 'number' && observed < generation) {
-    return {
-      state: 'waiting',
-      waitingFor: `the controller has not seen generation ${generation} yet (observed ${observed})`,
-    };
-  }
+  const pending = generationPending(object);
+  if (pending) return { state: 'waiting', waitingFor: pending };
   const conditions = Array.isArray(status?.conditions) ? status.conditions : [];
   for (const type of failureTypes) {
     const failed = conditions.find((condition) => condition.type === type && condition.status === 'True');
@@ -82,6 +78,20 @@ export function conventionReadiness(object: KubernetesObject, hasStatusSubresour
   const empty = !status || Object.keys(status).length === 0;
   if (empty && !hasStatusSubresource) return { state: 'ready' };
   return { state: 'no-signal', shows: empty ? 'no status yet' : `status ${brief(status)}` };
+}
+
+/**
+ * "the controller has not seen generation N yet (observed M)" while `status.observedGeneration` is below
+ * `metadata.generation`: whatever else the status says is about an older spec. Undefined otherwise.
+ */
+export function generationPending(object: KubernetesObject): string | undefined {
+  const { metadata, status } = object as WithStatus;
+  const generation = metadata?.generation;
+  const observed = status?.observedGeneration;
+  if (typeof observed === 'number' && typeof generation === 'number' && observed < generation) {
+    return `the controller has not seen generation ${generation} yet (observed ${observed})`;
+  }
+  return undefined;
 }
 
 function describe(condition: StatusCondition): string {
