@@ -1,11 +1,14 @@
 // Readiness of custom resources, against a real operator (charts/widget-operator: CRDs Widget, Gadget, Gizmo and a
 // controller that reconciles Widgets and Gadgets into Deployments and writes their status) on the local cluster.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import type { KubernetesObject, V1Deployment } from '@kubernetes/client-node';
 import { ChartDeployment } from '../../testsupport/cluster/chart-deployment.ts';
 import { ChartNotReadyError } from '../../testsupport/cluster/chart-not-ready-error.ts';
 import { leftoverOfLabel } from '../../testsupport/cluster/cluster-leftovers.ts';
+import { readConfigFile } from '../../testsupport/config/config-file.ts';
 import { loadOptions, type RunOptions } from '../../testsupport/config/options.ts';
 import { ConfigError } from '../../testsupport/errors.ts';
 import { mark } from '../../testsupport/index.ts';
@@ -100,7 +103,10 @@ mark('chart_deploy').describe('readiness of custom resources reconciled by a rea
   }, 240_000);
 
   test('a Gadget (status.state only) is ready by a JSONPath rule from chart-testware.json', async () => {
-    const options: RunOptions = { ...loadOptions(), readiness: [gadgetRule] };
+    // a project's chart-testware.json, read by the same parser the runner uses
+    const project = mkdtempSync(path.join(os.tmpdir(), 'widgets-config-'));
+    writeFileSync(path.join(project, 'chart-testware.json'), JSON.stringify({ readiness: [gadgetRule] }));
+    const options: RunOptions = { ...loadOptions(), readiness: readConfigFile(project).readiness };
     await using app = await ChartDeployment.install(widgetsChart, {
       values: { gadgets: [{ name: 'g-ok' }] },
       timeout: 120_000,
