@@ -7,8 +7,10 @@ export { type ExpectedContainer, expectedContainers } from '../cluster/expected-
 export type { ReasonRecord } from '../cluster/failure-evidence.ts';
 export { jobNamespace, NamespaceDeletionTimeoutError } from '../cluster/job-namespace.ts';
 export type { PodLogHit } from '../cluster/pod-log-assertions.ts';
+export type { FailedFunction, ReadinessRule, ReadyFunction } from '../cluster/readiness-rules.ts';
 export { smokeCheck } from '../cluster/smoke-test.ts';
 export {
+  type ReadyWaitOptions,
   waitForClaim,
   waitForDaemonSet,
   waitForDeployment,

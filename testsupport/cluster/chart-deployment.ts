@@ -20,12 +20,14 @@ import { type LogsOptions, podLogs } from '../kube/pod-logs.ts';
 import type { ProgressSink } from '../kube/progress.ts';
 import { retryTransient } from '../kube/transient-error.ts';
 import { waitUntil } from '../kube/wait-until.ts';
+import { ChartCrds } from './chart-crds.ts';
 import { collectDiagnostics, gatherDiagnostics, writeDiagnostics } from './diagnostics.ts';
 import { type DriftReport, liveDrift } from './drift.ts';
 import { saveFailureDiagnostics } from './failure-diagnostics.ts';
 import { recordDeployment } from './inventory.ts';
 import { jobNamespace } from './job-namespace.ts';
 import { eventuallyInPodLogs, neverInPodLogs, type PodLogHit, type PodLogMatchOptions } from './pod-log-assertions.ts';
+import { compileRules, type ReadinessRule } from './readiness-rules.ts';
 import { manifestObjects, readReleaseManifest } from './release-manifest.ts';
 import { releaseSelectors } from './release-selector.ts';
 import { releaseVolumesWhenUnused } from './release-volumes.ts';
@@ -44,6 +46,8 @@ export interface DeployOptions extends ValuesOptions {
   readonly helm?: HelmTestAdaptor;
   readonly progress?: ProgressSink;
   readonly options?: RunOptions;
+  /** Readiness rules of this release's kinds, before chart-testware.json's; kept for its later waits. */
+  readonly readiness?: readonly ReadinessRule[];
 }
 
 export interface ReadyOptions {
@@ -52,6 +56,8 @@ export interface ReadyOptions {
   readonly progress?: ProgressSink;
   /** Called once per object when it is first seen ready, with performance.now() of the event that showed it. */
   readonly onReady?: (ref: ObjectRef, at: number) => void;
+  /** Readiness rules for this wait (default: those given to install). */
+  readonly readiness?: readonly ReadinessRule[];
 }
 
 export interface ChangeOptions extends ValuesOptions {
@@ -84,6 +90,7 @@ export class ChartDeployment {
   #diagnosticsSaved = false;
   /** The values of the last install/upgrade, for the inventory's digest. */
   #valuesGiven: Pick<ValuesOptions, 'values' | 'valuesFiles'> = {};
+  #readiness: readonly ReadinessRule[] | undefined;
 
   private constructor(init: {
     chart: string;
@@ -115,8 +122,10 @@ export class ChartDeployment {
    */
   static async install(chart: string, deploy: DeployOptions = {}): Promise<ChartDeployment> {
     const options = deploy.options ?? loadOptions();
+    compileRules(deploy.readiness); // a bad readiness rule fails before anything is deployed
     const namespace = deploy.namespace ?? (await jobNamespace(options));
     const helm = (deploy.helm ?? (await HelmTestAdaptor.create())).inNamespace(namespace);
+    const crds = await ChartCrds.before(helm, chart, options); // helm never deletes them: recorded as leftovers
     const deployment = new ChartDeployment({
       chart,
       releaseName: deploy.releaseName ?? uniqueReleaseName(chart),
@@ -126,6 +135,7 @@ export class ChartDeployment {
       progress: deploy.progress,
     });
     deployment.#valuesGiven = deploy;
+    deployment.#readiness = deploy.readiness;
     try {
       deployment.#release = await helm.install(chart, {
         releaseName: deployment.releaseName,
@@ -134,7 +144,9 @@ export class ChartDeployment {
         timeout: deploy.timeout ?? options.timeouts.helmTimeoutMs,
         signal: deploy.signal,
       });
+      await crds.recordCreated(namespace);
     } catch (error) {
+      await crds.recordCreated(namespace).catch(() => {}); // the install's error is the one to report
       deployment.#failureHook[Symbol.dispose]();
       await saveFailureDiagnostics(error, (dir) => deployment.collectDiagnostics(dir));
       // a failed install may still have created objects and a release record
@@ -215,6 +227,7 @@ export class ChartDeployment {
       progress: ready.progress ?? this.#progress,
       onReady: ready.onReady,
       options: this.options,
+      readiness: ready.readiness ?? this.#readiness,
     });
     await recordDeployment(this, this.#valuesGiven);
     return result;

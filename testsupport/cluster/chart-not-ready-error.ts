@@ -18,7 +18,8 @@ export type NotReadyReason =
   | 'PodFailed'
   | 'ProgressDeadlineExceeded'
   | 'ClaimCannotBind'
-  | 'ProvisioningFailed';
+  | 'ProvisioningFailed'
+  | 'ResourceFailed';
 
 const hints: Record<NotReadyReason, string> = {
   ImagePullBackOff: imageHint(),
@@ -38,6 +39,8 @@ const hints: Record<NotReadyReason, string> = {
   ProgressDeadlineExceeded: 'the Deployment made no progress: look at its pods and events',
   ClaimCannotBind: 'create a PersistentVolume that matches the claim (class, size, access mode) or use a StorageClass',
   ProvisioningFailed: "the StorageClass's provisioner failed: read the claim's events",
+  ResourceFailed:
+    'its controller reports it failed (or a readiness rule\'s "failed" holds): read its status and the controller\'s logs',
 };
 
 function imageHint(): string {

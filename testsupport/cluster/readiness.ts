@@ -13,6 +13,7 @@ import type {
 import type { ObjectRef } from '../kube/object-ref.ts';
 import type { ClusterView, Condition, Verdict } from '../kube/wait-for.ts';
 import type { ChartNotReadyError, NotReadyReason } from './chart-not-ready-error.ts';
+import type { CustomReadiness } from './custom-readiness.ts';
 import { FailFast } from './fail-fast.ts';
 
 /** The kinds a readiness wait watches besides the objects themselves. */
@@ -31,9 +32,10 @@ export const readinessRelatedKinds = [
  * wait). Kinds without a notion of readiness (ConfigMap, Secret, RBAC, ...) are ready once they exist, or at once
  * when they are not watched. A verdict that is not ready says which reasons were seen but are not final yet.
  */
-export function readinessCondition(failFast = new FailFast()): Condition {
+export function readinessCondition(failFast = new FailFast(), custom?: CustomReadiness): Condition {
   return (object, ref, view) => {
-    const verdict = objectReadiness(object, ref, view, failFast);
+    // custom resources and kinds with a readiness rule (custom-readiness.ts) first
+    const verdict = custom?.verdict(object, ref) ?? objectReadiness(object, ref, view, failFast);
     if (verdict.ready || verdict.failure) return verdict;
     return { ...verdict, waitingFor: `${verdict.waitingFor ?? 'not ready'}${failFast.pendingNote(ref)}` };
   };

@@ -3,10 +3,17 @@ import { apiStatus, kubeClients } from '../kube/kube-clients.ts';
 import type { ObjectRef } from '../kube/object-ref.ts';
 import { stderrProgress } from '../kube/progress.ts';
 import { type WaitForOptions, type WaitForResult, waitFor } from '../kube/wait-for.ts';
+import { CustomReadiness } from './custom-readiness.ts';
 import { type ExistenceCheck, FailFast } from './fail-fast.ts';
 import { describeRecord, FailureEvidence, type ReasonRecord } from './failure-evidence.ts';
 import { readinessCondition, readinessRelatedKinds } from './readiness.ts';
+import type { ReadinessRule } from './readiness-rules.ts';
 import { recordingTransitions } from './readiness-transitions.ts';
+
+export interface ReadyWaitOptions extends WaitForOptions {
+  /** Readiness rules for this wait, before chart-testware.json's (see readiness-rules.ts). */
+  readonly readiness?: readonly ReadinessRule[];
+}
 
 export interface ReadyResult extends WaitForResult {
   /**
@@ -22,15 +29,26 @@ export interface ReadyResult extends WaitForResult {
  * the cluster's retries repeat it (see failure-evidence.ts). A reason that shows up is printed as a progress line
  * when first seen, and again in the line saying the objects turned ready anyway.
  */
-export async function waitForReady(objects: readonly ObjectRef[], options: WaitForOptions = {}): Promise<ReadyResult> {
+export async function waitForReady(
+  objectsGiven: readonly ObjectRef[],
+  options: ReadyWaitOptions = {},
+): Promise<ReadyResult> {
   const progress = options.progress ?? stderrProgress;
-  const label = options.label ?? `${objects.length} object(s)`;
+  const label = options.label ?? `${objectsGiven.length} object(s)`;
+  const runOptions = options.options ?? loadOptions();
+  const { custom, objects } = await CustomReadiness.prepare(objectsGiven, runOptions, {
+    readiness: options.readiness,
+    progress,
+    label,
+    timeout: options.timeout ?? runOptions.timeouts.readyTimeoutMs,
+    signal: options.signal,
+  });
   const evidence = new FailureEvidence((record) => {
     if (record.weight !== 'definitive') {
       progress(`${label}: ${describeRecord(record)}; not final, waiting on (the wait fails only if it repeats)`);
     }
   });
-  const { core } = kubeClients(options.options ?? loadOptions());
+  const { core } = kubeClients(runOptions);
   const exists: ExistenceCheck = async (kind, namespace, name) => {
     try {
       if (kind === 'Secret') await core.readNamespacedSecret({ name, namespace });
@@ -43,7 +61,7 @@ export async function waitForReady(objects: readonly ObjectRef[], options: WaitF
   };
   const result = await waitFor(
     objects,
-    recordingTransitions(readinessCondition(new FailFast(evidence, { exists })), options.label),
+    recordingTransitions(readinessCondition(new FailFast(evidence, { exists }), custom), options.label),
     {
       ...options,
       related: [...readinessRelatedKinds, ...(options.related ?? [])],
@@ -62,7 +80,7 @@ export async function waitForReady(objects: readonly ObjectRef[], options: WaitF
 
 const one =
   (kind: string) =>
-  (name: string, namespace: string, options: WaitForOptions = {}): Promise<ReadyResult> =>
+  (name: string, namespace: string, options: ReadyWaitOptions = {}): Promise<ReadyResult> =>
     waitForReady([{ kind, name, namespace }], { label: `${kind} ${namespace}/${name}`, ...options });
 
 /** Deployment: latest generation observed, all replicas updated and available, no pod of an older ReplicaSet left. */

@@ -3,13 +3,16 @@ import path from 'node:path';
 import { ConfigError } from '../errors.ts';
 import { knownMarkers } from './defaults.ts';
 import { didYouMean } from './did-you-mean.ts';
+import { parseReadinessRules, type ReadinessRuleConfig } from './readiness-config.ts';
 
 /** chart-testware.json: the project's own markers, `{ "markers": { "<name>": "<what it means>" } }`. */
 export interface ConfigFile {
   readonly markers: Readonly<Record<string, string>>;
+  /** Readiness rules by kind (see readiness-config.ts); [] when not given. */
+  readonly readiness?: readonly ReadinessRuleConfig[];
 }
 
-const configKeys = ['markers'] as const;
+const configKeys = ['markers', 'readiness'] as const;
 const example = 'e.g. { "markers": { "slow": "takes over a minute" } }';
 /** A name a marker expression can spell: what the expression tokenizer reads as one name, not a keyword. */
 const markerName = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -38,8 +41,9 @@ export function readConfigFile(cwd: string): ConfigFile {
       });
     }
   }
+  const readiness = parseReadinessRules((parsed as { readiness?: unknown }).readiness, file);
   const markers = (parsed as { markers?: unknown }).markers;
-  if (markers === undefined) return { markers: {} };
+  if (markers === undefined) return { markers: {}, readiness };
   if (markers === null || typeof markers !== 'object' || Array.isArray(markers)) {
     throw new ConfigError(
       `${file}: "markers" must be an object of marker name to description, not ${describe(markers)}`,
@@ -63,7 +67,7 @@ export function readConfigFile(cwd: string): ConfigFile {
       );
     }
   }
-  return { markers: markers as Record<string, string> };
+  return { markers: markers as Record<string, string>, readiness };
 }
 
 /** Every marker a test may use: the built-in ones, then the project's. */

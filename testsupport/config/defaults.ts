@@ -7,6 +7,8 @@ export const defaults = {
   pollIntervalMs: 1_000,
   progressIntervalMs: 5_000,
   namespaceTtlMs: 6 * 60 * 60_000,
+  /** An object with no readiness signal (no status, no rule) this long is named in a progress line. */
+  noReadinessSignalMs: 30_000 as number,
 } as const;
 
 export const knownMarkers = ['no_deploy', 'chart_deploy', 'quarantine'] as const;

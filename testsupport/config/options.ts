@@ -4,6 +4,7 @@ import { ConfigError } from '../errors.ts';
 import { markersOf, readConfigFile } from './config-file.ts';
 import { defaults } from './defaults.ts';
 import { resolveKubeconfig } from './kubeconfig-location.ts';
+import type { ReadinessRuleConfig } from './readiness-config.ts';
 
 export type KeepPolicy = 'never' | 'on-failure' | 'always';
 const keepPolicies: readonly KeepPolicy[] = ['never', 'on-failure', 'always'];
@@ -28,6 +29,8 @@ export interface RunOptions {
   readonly gitSha: string | undefined;
   readonly namespacePerFile: boolean;
   readonly timeouts: Readonly<typeof defaults>;
+  /** Readiness rules by kind from chart-testware.json's "readiness" (checked when the options are resolved). */
+  readonly readiness?: readonly ReadinessRuleConfig[];
   /** Where each option the user can give came from (`--keep`, `CHART_TESTWARE_KEEP` or `default`), for messages. */
   readonly sources: Readonly<Record<'marker' | 'testNamespace' | 'kubeContext' | 'keep' | 'reportsDir', OptionSource>>;
 }
@@ -107,10 +110,12 @@ export function resolveOptions(
       hint: 'set it to true or false, or unset it (or pass --namespace-per-file)',
     });
   }
+  const config = readConfigFile(cwd);
   return Object.freeze({
     markerExpression: marker,
     selectAll: flags.all ?? false,
-    markers: Object.freeze([...markersOf(readConfigFile(cwd))]),
+    markers: Object.freeze([...markersOf(config)]),
+    readiness: config.readiness ?? [],
     testNamespace,
     kubeContext,
     kubeconfig: resolveKubeconfig(env),

@@ -9,7 +9,7 @@ export interface ObjectRef {
   readonly apiVersion?: string | undefined;
 }
 
-interface KindInfo {
+export interface KindInfo {
   readonly apiVersion: string;
   readonly plural: string;
   readonly namespaced: boolean;
@@ -35,12 +35,19 @@ const kinds: Record<string, KindInfo> = {
 };
 
 export function knownKind(kind: string): KindInfo | undefined {
-  return kinds[kind];
+  return kinds[kind] ?? discovered.get(kind);
+}
+
+/** Kinds found by API discovery (custom resources), see kind-discovery.ts; the built-in table wins. */
+const discovered = new Map<string, KindInfo>();
+
+export function registerKind(kind: string, info: KindInfo): void {
+  if (!kinds[kind]) discovered.set(kind, info);
 }
 
 /** The collection path of a known kind, e.g. /apis/apps/v1/namespaces/ci/deployments. */
 export function collectionPath(kind: string, namespace?: string): string {
-  const info = kinds[kind];
+  const info = knownKind(kind);
   if (!info) throw new Error(`chart-testware has no API path for kind ${kind}`);
   const group = info.apiVersion.includes('/') ? `/apis/${info.apiVersion}` : `/api/${info.apiVersion}`;
   return info.namespaced && namespace ? `${group}/namespaces/${namespace}/${info.plural}` : `${group}/${info.plural}`;

@@ -142,7 +142,7 @@ export async function waitFor(
       if (!listed && unreachable) {
         return finish(
           new WaitTimeoutError(
-            `timed out after ${timeout} ms waiting for ${label}: the API server did not answer (${describeFailure(
+            `timed out after ${Math.round(timeout)} ms waiting for ${label}: the API server did not answer (${describeFailure(
               unreachable,
             )})`,
             { hint: 'check that the cluster is reachable (`kubectl get --raw /readyz`)', cause: unreachable },
@@ -152,7 +152,7 @@ export async function waitFor(
       const failure = [...watches.values()].find((watch) => watch.failure)?.failure;
       finish(
         new WaitTimeoutError(
-          `timed out after ${timeout} ms waiting for ${label}; not ready:\n${notReady
+          `timed out after ${Math.round(timeout)} ms waiting for ${label}; not ready:\n${notReady
             .map(([ref, verdict]) => `  - ${describeRef(ref)}: ${verdict.waitingFor ?? 'not ready'}`)
             .join('\n')}${failure ? `\n(the API server did not answer at the end: ${describeFailure(failure)})` : ''}`,
           { hint: 'the objects above say what they lack; `kubectl describe` them or read the saved diagnostics' },
