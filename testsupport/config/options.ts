@@ -3,6 +3,7 @@ import path from 'node:path';
 import { ConfigError } from '../errors.ts';
 import { markersOf, readConfigFile } from './config-file.ts';
 import { defaults } from './defaults.ts';
+import { resolveDeployedTarget } from './deployed-target.ts';
 import { resolveKubeconfig } from './kubeconfig-location.ts';
 
 export type KeepPolicy = 'never' | 'on-failure' | 'always';
@@ -28,8 +29,17 @@ export interface RunOptions {
   readonly gitSha: string | undefined;
   readonly namespacePerFile: boolean;
   readonly timeouts: Readonly<typeof defaults>;
+  /** --deployed-namespace: the Test stage; tests attach to the system deployed there and no job namespace is made. */
+  readonly deployedNamespace: string | undefined;
+  /** --release: the release in deployedNamespace that ChartDeployment.attach() takes when given no name. */
+  readonly deployedRelease: string | undefined;
   /** Where each option the user can give came from (`--keep`, `CHART_TESTWARE_KEEP` or `default`), for messages. */
-  readonly sources: Readonly<Record<'marker' | 'testNamespace' | 'kubeContext' | 'keep' | 'reportsDir', OptionSource>>;
+  readonly sources: Readonly<
+    Record<
+      'marker' | 'testNamespace' | 'kubeContext' | 'keep' | 'reportsDir' | 'deployedNamespace' | 'deployedRelease',
+      OptionSource
+    >
+  >;
 }
 
 /** Flags as the runner parsed them from its command line; every one is optional. */
@@ -41,6 +51,8 @@ export interface OptionFlags {
   keep?: string;
   reportsDir?: string;
   namespacePerFile?: boolean;
+  deployedNamespace?: string;
+  release?: string;
 }
 
 export const optionsEnvVar = 'CHART_TESTWARE_OPTIONS';
@@ -107,6 +119,11 @@ export function resolveOptions(
       hint: 'set it to true or false, or unset it (or pass --namespace-per-file)',
     });
   }
+  const deployed = resolveDeployedTarget(
+    pick(flags.deployedNamespace, '--deployed-namespace', env, 'CHART_TESTWARE_DEPLOYED_NAMESPACE', undefined),
+    pick(flags.release, '--release', env, 'CHART_TESTWARE_DEPLOYED_RELEASE', undefined),
+    flags,
+  );
   return Object.freeze({
     markerExpression: marker,
     selectAll: flags.all ?? false,
@@ -121,7 +138,11 @@ export function resolveOptions(
     gitSha: nonEmpty(env.CI_COMMIT_SHA),
     namespacePerFile: flags.namespacePerFile ?? perFile === 'true',
     timeouts: Object.freeze({ ...defaults }),
+    deployedNamespace: deployed.namespace,
+    deployedRelease: deployed.release,
     sources: Object.freeze({
+      deployedNamespace: deployed.namespaceFrom,
+      deployedRelease: deployed.releaseFrom,
       marker: markerFrom,
       testNamespace: namespaceFrom,
       kubeContext: kubeContextFrom,
