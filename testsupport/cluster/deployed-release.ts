@@ -125,7 +125,9 @@ async function checkNamespaceExists(options: RunOptions, namespace: string, give
 }
 
 async function listReleases(helm: HelmTestAdaptor): Promise<ListedRelease[]> {
-  const { stdout } = await helm.run(['list', '--all', '--output', 'json']);
+  // every status (pending, failed, uninstalling too): helm 4 lists them by default, helm 3 with --all
+  const all = helm.binary.major >= 4 ? [] : ['--all'];
+  const { stdout } = await helm.run(['list', ...all, '--output', 'json']);
   return (JSON.parse(stdout || '[]') as ListedRelease[]).sort((a, b) => a.name.localeCompare(b.name));
 }
 
