@@ -31,6 +31,7 @@ interface ListedRelease {
   readonly revision: string;
   readonly status: string;
   readonly chart: string;
+  readonly app_version?: string;
 }
 
 /**
@@ -62,8 +63,10 @@ export async function findDeployedRelease(target: AttachTarget = {}): Promise<Fo
       { hint: `${releasesThere(releases, namespace)}; name one of them, or deploy the release first` },
     );
   }
-  const release = await helm.status(listed.name);
-  return { chart: release.chart, releaseName: listed.name, namespace, helm, options, release };
+  // helm 4's `status --output json` has no chart: the list's "<name>-<version>" is the one both helms give
+  const status = await helm.status(listed.name);
+  const release = { ...status, chart: listed.chart, appVersion: status.appVersion ?? listed.app_version };
+  return { chart: listed.chart, releaseName: listed.name, namespace, helm, options, release };
 }
 
 /**
