@@ -18,12 +18,14 @@ import { apiStatus, kubeClients } from '../../testsupport/kube/kube-clients.ts';
 import { knownKind } from '../../testsupport/kube/object-ref.ts';
 import { waitUntil } from '../../testsupport/kube/wait-until.ts';
 import { projectRoot, startRunner } from '../support/runner-process.ts';
+import { diagnosticsFiles, filesUnder } from './fixtures.ts';
 
 const options = loadOptions();
 /** Its own namespace (`<job namespace>-deployed-<random>`), made by helm, not by chart-testware. */
 const namespace = `${options.testNamespace}-deployed-${randomBytes(3).toString('hex')}`.slice(0, 63);
 const release = 'tango';
-const fixture = path.join('tests', 'chart-deploy', 'fixtures', 'deployed-tango.test.ts');
+const fixtures = path.join('tests', 'chart-deploy', 'fixtures');
+const fixture = path.join(fixtures, 'deployed-tango.test.ts');
 
 async function helm(args: readonly string[]) {
   const binary = await resolveHelmBinary();
@@ -115,19 +117,23 @@ async function namespacesOfOurs(): Promise<string[]> {
     .sort();
 }
 
-function runTestStage(args: readonly string[]) {
+function runTestStage(args: readonly string[], testFile = fixture, reportsDir = tempReportsDir()) {
   return startRunner(
     [
       '--marker',
       'chart_deploy',
       ...args,
-      fixture,
+      testFile,
       // the fixture lives under fixtures/, which the preset ignores
       '--testPathIgnorePatterns',
       '/node_modules/',
     ],
-    { CHART_TESTWARE_REPORTS_DIR: mkdtempSync(path.join(os.tmpdir(), 'ct-test-stage-reports-')) },
+    { CHART_TESTWARE_REPORTS_DIR: reportsDir },
   );
+}
+
+function tempReportsDir(): string {
+  return mkdtempSync(path.join(os.tmpdir(), 'ct-test-stage-reports-'));
 }
 
 let before: Snapshot;
@@ -175,6 +181,22 @@ mark('chart_deploy').describe('the Test stage against a release deployed by plai
     // and the run made (or deleted) no job namespace: ours are the same ones, with the same uids
     expect(await namespacesOfOurs()).toEqual(oursBefore);
   }, 900_000);
+
+  test("a failing Test-stage test saves the attached release's diagnostics, and still changes nothing", async () => {
+    const reportsDir = tempReportsDir();
+    const run = await runTestStage(
+      ['--deployed-namespace', namespace],
+      path.join(fixtures, 'deployed-tango-fails.test.ts'),
+      reportsDir,
+    );
+    expect({ exitCode: run.exitCode, output: run.all }).toEqual({
+      exitCode: 1,
+      output: expect.stringMatching(/tests: 0 passed, 1 failed/),
+    });
+    const artifacts = filesUnder(path.join(reportsDir, 'artifacts')).map((file) => path.basename(file));
+    expect(artifacts).toEqual(expect.arrayContaining([...diagnosticsFiles, 'databaseds.log', 'tangotest.log']));
+    expectUnchanged(before, await snapshot());
+  }, 600_000);
 
   test('a namespace that does not exist: exit 4, naming the flag and the namespace, before Jest starts', async () => {
     const missing = `${options.testNamespace}-nowhere-${randomBytes(3).toString('hex')}`;
