@@ -2,16 +2,16 @@
 // suite run through the real runner with --deployed-namespace. The release and its namespace must be exactly as
 // they were: same revision, same objects (uid, resourceVersion), the namespace untouched, nothing added.
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
-import type { KubernetesObject } from '@kubernetes/client-node';
+import { KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 import { execa } from 'execa';
 import { ChartDeployment } from '../../testsupport/cluster/chart-deployment.ts';
 import { DeployedReleaseError } from '../../testsupport/cluster/deployed-release.ts';
 import { manifestObjects } from '../../testsupport/cluster/release-manifest.ts';
-import { loadOptions } from '../../testsupport/config/options.ts';
+import { loadOptions, type RunOptions, resolveOptions } from '../../testsupport/config/options.ts';
 import { resolveHelmBinary } from '../../testsupport/helm/helm-binary.ts';
 import { mark } from '../../testsupport/index.ts';
 import { apiStatus, kubeClients } from '../../testsupport/kube/kube-clients.ts';
@@ -225,4 +225,87 @@ mark('chart_deploy').describe('the Test stage against a release deployed by plai
     expect(tango).toMatchObject({ attached: true, releaseName: release, namespace });
     expect(tango.release?.revision).toBe(1);
   }, 120_000);
+
+  test('with rights in the namespace only (as an in-cluster job has): attach, queries, exec and the smoke test', async () => {
+    const limited = await namespaceOnlyIdentity();
+    try {
+      const clients = kubeClients(limited.options);
+      // it may not read the namespace nor list nodes: attach must not need either
+      await expect(clients.core.readNamespace({ name: namespace })).rejects.toMatchObject({ code: 403 });
+      await expect(clients.core.listNode()).rejects.toMatchObject({ code: 403 });
+      const tango = await ChartDeployment.attach({ options: limited.options, namespace });
+      expect(tango.releaseName).toBe(release);
+      const pod = await tango.pod('tangotest');
+      expect(await tango.exec(pod.metadata?.name ?? '', ['true'], { timeout: 60_000 })).toMatchObject({ exitCode: 0 });
+      const smoke = await tango.smokeTest({ timeout: 120_000 });
+      expect({ ok: smoke.ok, running: smoke.running }).toEqual({ ok: true, running: smoke.expected });
+    } finally {
+      await limited.remove();
+    }
+  }, 300_000);
 });
+
+/**
+ * A ServiceAccount in the deployed namespace with a Role for what attach and its queries read (no cluster-wide
+ * rights), and a kubeconfig file with a 10-minute token of it; `remove()` deletes all three.
+ */
+async function namespaceOnlyIdentity(): Promise<{ options: RunOptions; remove(): Promise<void> }> {
+  const { config, objects, core } = kubeClients(options);
+  const name = `ct-test-stage-${randomBytes(2).toString('hex')}`;
+  const read = ['get', 'list', 'watch'];
+  const rbac: KubernetesObject[] = [
+    { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name, namespace } },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'Role',
+      metadata: { name, namespace },
+      rules: [
+        {
+          apiGroups: [''],
+          resources: ['pods', 'pods/log', 'services', 'secrets', 'events', 'persistentvolumeclaims'],
+          verbs: read,
+        },
+        { apiGroups: [''], resources: ['pods/exec'], verbs: ['get', 'create'] },
+        { apiGroups: ['apps'], resources: ['statefulsets', 'deployments', 'daemonsets', 'replicasets'], verbs: read },
+      ],
+    } as KubernetesObject,
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata: { name, namespace },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
+      subjects: [{ kind: 'ServiceAccount', name, namespace }],
+    } as KubernetesObject,
+  ];
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'ct-test-stage-identity-'));
+  const remove = async () => {
+    rmSync(dir, { recursive: true, force: true });
+    for (const object of rbac.reverse()) {
+      await objects.delete(object).catch((error: unknown) => {
+        if (apiStatus(error) !== 404) throw error;
+      });
+    }
+  };
+  try {
+    for (const object of rbac) await objects.create(object);
+    const token = (
+      await core.createNamespacedServiceAccountToken({ name, namespace, body: { spec: { expirationSeconds: 600 } } })
+    ).status?.token;
+    const cluster = config.getCurrentCluster();
+    if (!token || !cluster) throw new Error('no token for the ServiceAccount, or no current cluster in the kubeconfig');
+    const limited = new KubeConfig();
+    limited.loadFromOptions({
+      clusters: [cluster],
+      users: [{ name, token }],
+      contexts: [{ name, cluster: cluster.name, user: name }],
+      currentContext: name,
+    });
+    const file = path.join(dir, 'kubeconfig.yaml');
+    // a test identity's short-lived token, in a private folder removed with the identity
+    writeFileSync(file, limited.exportConfig(), { mode: 0o600 });
+    return { options: resolveOptions({}, { KUBECONFIG: file, CHART_TESTWARE_RUN_ID: options.runId }), remove };
+  } catch (error) {
+    await remove();
+    throw error;
+  }
+}
