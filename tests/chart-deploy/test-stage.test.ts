@@ -243,6 +243,25 @@ mark('chart_deploy').describe('the Test stage against a release deployed by plai
       await limited.remove();
     }
   }, 300_000);
+
+  // last: it adds a second release to the namespace (and removes it)
+  test('attach() without a name asks which; --release picks one for the whole suite', async () => {
+    const other = await helm(['install', 'echo', path.join(projectRoot, 'tests', 'fixtures', 'charts', 'values-echo')]);
+    expect({ exitCode: other.exitCode, output: other.all }).toMatchObject({ exitCode: 0 });
+    try {
+      await expect(ChartDeployment.attach({ namespace })).rejects.toThrow(
+        `namespace ${namespace} holds 2 helm releases (echo, ${release}): which one to attach to?`,
+      );
+      const run = await runTestStage(['--deployed-namespace', namespace, '--release', release]);
+      expect({ exitCode: run.exitCode, output: run.all }).toEqual({
+        exitCode: 0,
+        output: expect.stringMatching(/tests: 8 passed, 0 failed/),
+      });
+      expect(run.all).toContain(`Test stage against release ${release} in namespace ${namespace} (tango-base-0.1.0,`);
+    } finally {
+      await helm(['uninstall', 'echo', '--wait']);
+    }
+  }, 600_000);
 });
 
 /**
