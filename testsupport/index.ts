@@ -10,6 +10,7 @@ export {
   type ReadyOptions,
 } from './cluster/chart-deployment.ts';
 export { ChartNotReadyError, type NotReadyReason } from './cluster/chart-not-ready-error.ts';
+export type { AttachTarget } from './cluster/deployed-release.ts';
 export type { DriftReport } from './cluster/drift.ts';
 export {
   type PodLogMatchOptions,

@@ -19,7 +19,7 @@ export const runnerTestTimeout = 180_000;
 export async function runFixtures(
   args: readonly string[],
   fixture = 'markers',
-  env: Record<string, string> = {},
+  env: Record<string, string | undefined> = {},
 ): Promise<FixtureRun> {
   const reportsDir = mkdtempSync(path.join(os.tmpdir(), 'runner-test-'));
   // the fixtures never touch a cluster, but a selection with chart_deploy tests gets the runner's preflight

@@ -14,15 +14,16 @@ const runIdentity = [
 
 /**
  * Starts the real runner (`npm test -- ...`) in a child process, as a person would from a shell: a fresh run with
- * this process's environment, less the current run's identity, plus `env`.
+ * this process's environment, less the current run's identity, plus `env` (an undefined value unsets the variable).
  */
 export function startRunner(
   args: readonly string[],
-  env: Record<string, string> = {},
+  env: Record<string, string | undefined> = {},
 ): ResultPromise<{ all: true; reject: false }> {
   const childEnv: Record<string, string | undefined> = { ...process.env };
   for (const name of runIdentity) delete childEnv[name];
   Object.assign(childEnv, env);
+  for (const [name, value] of Object.entries(env)) if (value === undefined) delete childEnv[name];
   return execa(process.execPath, [path.join(projectRoot, 'testsupport', 'jest', 'cli.ts'), ...args], {
     cwd: projectRoot,
     env: childEnv,

@@ -21,6 +21,7 @@ import type { ProgressSink } from '../kube/progress.ts';
 import { retryTransient } from '../kube/transient-error.ts';
 import { waitUntil } from '../kube/wait-until.ts';
 import { ChartCrds } from './chart-crds.ts';
+import { type AttachTarget, attachedReleaseChangeError, findDeployedRelease } from './deployed-release.ts';
 import { collectDiagnostics, gatherDiagnostics, writeDiagnostics } from './diagnostics.ts';
 import { type DriftReport, liveDrift } from './drift.ts';
 import { saveFailureDiagnostics } from './failure-diagnostics.ts';
@@ -30,7 +31,9 @@ import { eventuallyInPodLogs, neverInPodLogs, type PodLogHit, type PodLogMatchOp
 import { compileRules, type ReadinessRule } from './readiness-rules.ts';
 import { manifestObjects, readReleaseManifest } from './release-manifest.ts';
 import { releaseSelectors } from './release-selector.ts';
+import { releaseSmokeTest } from './release-smoke-test.ts';
 import { releaseVolumesWhenUnused } from './release-volumes.ts';
+import type { SmokeOptions, SmokeReport } from './smoke-test.ts';
 import { type ReadyResult, waitForReady } from './wait-ready.ts';
 
 export interface DeployOptions extends ValuesOptions {
@@ -88,6 +91,8 @@ export class ChartDeployment {
   #failureHook: Disposable;
   #uninstalled = false;
   #diagnosticsSaved = false;
+  /** Made by attach(): a release this run did not install, which it never upgrades, rolls back or uninstalls. */
+  #attached = false;
   /** The values of the last install/upgrade, for the inventory's digest. */
   #valuesGiven: Pick<ValuesOptions, 'values' | 'valuesFiles'> = {};
   #readiness: readonly ReadinessRule[] | undefined;
@@ -167,6 +172,24 @@ export class ChartDeployment {
     return deployment;
   }
 
+  /**
+   * An existing release (the Test stage: deployed before the run), with the same queries, exec, readiness wait,
+   * smoke test and diagnostics; upgrade, rollback and uninstall throw, and disposing it leaves the release alone.
+   * Without arguments: the run's --deployed-namespace and --release (or the namespace's only release).
+   */
+  static async attach(target: AttachTarget = {}): Promise<ChartDeployment> {
+    const found = await findDeployedRelease(target);
+    const deployment = new ChartDeployment({ ...found, progress: undefined });
+    deployment.#release = found.release;
+    deployment.#attached = true;
+    return deployment;
+  }
+
+  /** True for a release found by attach() rather than installed. */
+  get attached(): boolean {
+    return this.#attached;
+  }
+
   /** The release as helm reported it after the last install/upgrade. */
   get release(): HelmRelease | undefined {
     return this.#release;
@@ -235,6 +258,7 @@ export class ChartDeployment {
 
   /** `helm upgrade` with changed values (then waits for readiness unless `wait: false`). */
   async upgrade(change: ChangeOptions = {}): Promise<HelmRelease> {
+    if (this.#attached) throw attachedReleaseChangeError(this, 'upgrade');
     this.#valuesGiven = change;
     this.#release = await this.helm.upgrade(this.releaseName, this.chart, {
       values: change.values,
@@ -252,6 +276,7 @@ export class ChartDeployment {
     revision?: number,
     change: Omit<ChangeOptions, 'values' | 'valuesFiles' | 'reuseValues'> = {},
   ): Promise<HelmRelease> {
+    if (this.#attached) throw attachedReleaseChangeError(this, 'rollback');
     await this.helm.rollback(this.releaseName, revision, {
       timeout: change.timeout ?? this.options.timeouts.helmTimeoutMs,
       signal: change.signal,
@@ -266,6 +291,7 @@ export class ChartDeployment {
    * PersistentVolumes bound to any of its claims; by default waits until all of it is gone.
    */
   async uninstall({ wait = true, timeout }: { wait?: boolean; timeout?: number } = {}): Promise<void> {
+    if (this.#attached) throw attachedReleaseChangeError(this, 'uninstall');
     if (this.#uninstalled) return;
     this.#uninstalled = true;
     this.#failureHook[Symbol.dispose]();
@@ -371,6 +397,7 @@ export class ChartDeployment {
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
+    if (this.#attached) return this.#failureHook[Symbol.dispose]();
     await this.uninstall();
   }
 
@@ -465,6 +492,11 @@ export class ChartDeployment {
 
   history(): Promise<HelmRevision[]> {
     return this.helm.history(this.releaseName);
+  }
+
+  /** Every long-running container of the deployed manifest runs and none waits (release-smoke-test.ts). */
+  smokeTest(smoke: Omit<SmokeOptions, 'options'> = {}): Promise<SmokeReport> {
+    return releaseSmokeTest(this, smoke);
   }
 
   /** Saves events, unready objects, logs and helm status/history/manifest (secrets redacted) into `dir`. */

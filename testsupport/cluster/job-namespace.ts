@@ -16,6 +16,7 @@ import {
   recordLeftovers,
   releaseVolumes,
 } from './cluster-leftovers.ts';
+import { noJobNamespaceError } from './no-job-namespace-error.ts';
 import { localBootId } from './node-data.ts';
 import { beat, heartbeatAnnotation, heartbeatLeaseName, heartbeatStaleMs, readHeartbeat } from './run-heartbeat.ts';
 
@@ -55,6 +56,7 @@ const ensured = new Map<string, Promise<string>>();
  * is deleted and recreated. The creator also sweeps other expired namespaces of ours.
  */
 export function ensureJobNamespace(options: RunOptions, testFile?: string): Promise<string> {
+  if (options.deployedNamespace !== undefined) return Promise.reject(noJobNamespaceError(options));
   const name = jobNamespaceName(options, testFile);
   const key = `${options.runId}/${name}`;
   let promise = ensured.get(key);

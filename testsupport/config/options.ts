@@ -3,6 +3,7 @@ import path from 'node:path';
 import { ConfigError } from '../errors.ts';
 import { markersOf, readConfigFile } from './config-file.ts';
 import { defaults } from './defaults.ts';
+import { resolveDeployedTarget } from './deployed-target.ts';
 import { resolveKubeconfig } from './kubeconfig-location.ts';
 import type { ReadinessRuleConfig } from './readiness-config.ts';
 
@@ -31,8 +32,17 @@ export interface RunOptions {
   readonly timeouts: Readonly<typeof defaults>;
   /** Readiness rules by kind from chart-testware.json's "readiness" (checked when the options are resolved). */
   readonly readiness?: readonly ReadinessRuleConfig[];
+  /** --deployed-namespace: the Test stage; tests attach to the system deployed there and no job namespace is made. */
+  readonly deployedNamespace: string | undefined;
+  /** --release: the release in deployedNamespace that ChartDeployment.attach() takes when given no name. */
+  readonly deployedRelease: string | undefined;
   /** Where each option the user can give came from (`--keep`, `CHART_TESTWARE_KEEP` or `default`), for messages. */
-  readonly sources: Readonly<Record<'marker' | 'testNamespace' | 'kubeContext' | 'keep' | 'reportsDir', OptionSource>>;
+  readonly sources: Readonly<
+    Record<
+      'marker' | 'testNamespace' | 'kubeContext' | 'keep' | 'reportsDir' | 'deployedNamespace' | 'deployedRelease',
+      OptionSource
+    >
+  >;
 }
 
 /** Flags as the runner parsed them from its command line; every one is optional. */
@@ -44,6 +54,8 @@ export interface OptionFlags {
   keep?: string;
   reportsDir?: string;
   namespacePerFile?: boolean;
+  deployedNamespace?: string;
+  release?: string;
 }
 
 export const optionsEnvVar = 'CHART_TESTWARE_OPTIONS';
@@ -111,6 +123,11 @@ export function resolveOptions(
     });
   }
   const config = readConfigFile(cwd);
+  const deployed = resolveDeployedTarget(
+    pick(flags.deployedNamespace, '--deployed-namespace', env, 'CHART_TESTWARE_DEPLOYED_NAMESPACE', undefined),
+    pick(flags.release, '--release', env, 'CHART_TESTWARE_DEPLOYED_RELEASE', undefined),
+    flags,
+  );
   return Object.freeze({
     markerExpression: marker,
     selectAll: flags.all ?? false,
@@ -126,7 +143,11 @@ export function resolveOptions(
     gitSha: nonEmpty(env.CI_COMMIT_SHA),
     namespacePerFile: flags.namespacePerFile ?? perFile === 'true',
     timeouts: Object.freeze({ ...defaults }),
+    deployedNamespace: deployed.namespace,
+    deployedRelease: deployed.release,
     sources: Object.freeze({
+      deployedNamespace: deployed.namespaceFrom,
+      deployedRelease: deployed.releaseFrom,
       marker: markerFrom,
       testNamespace: namespaceFrom,
       kubeContext: kubeContextFrom,

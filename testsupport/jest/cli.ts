@@ -12,6 +12,7 @@ import { readJestResults } from '../report/jest-results.ts';
 import { afterAllArtifacts, inventoryProperties } from '../report/junit-properties.ts';
 import { clusterUsedMarker, readTestRecords, removeRunStateOnExit, runStateDir } from '../report/run-state.ts';
 import { finishRunReport, startRunReport } from '../report/write-run-report.ts';
+import { ciShardArgs, filesOutsideEmptyShard } from './ci-shard.ts';
 import { defaultJestConfig, jestBin } from './jest-project.ts';
 import { junitReport } from './junit-report.ts';
 import { localClusterKubeconfig } from './local-cluster.ts';
@@ -30,6 +31,7 @@ async function main(argv: readonly string[]): Promise<number> {
   let args: ReturnType<typeof parseRunnerArgs>;
   let options: RunOptions;
   let selection: ReturnType<typeof markerSelection>;
+  let shardArgs: string[];
   try {
     args = parseRunnerArgs(argv);
     if (args.help) {
@@ -38,6 +40,8 @@ async function main(argv: readonly string[]): Promise<number> {
     }
     options = resolveOptions(args.flags);
     selection = markerSelection(options);
+    shardArgs = ciShardArgs(args.jestArgs, process.env);
+    if (shardArgs.length > 0) console.error(`chart-testware: CI_NODE_INDEX/CI_NODE_TOTAL: Jest ${shardArgs[0]}`);
     startRunReport(options.reportsDir);
   } catch (error) {
     return reportUsageError(error);
@@ -75,6 +79,13 @@ async function main(argv: readonly string[]): Promise<number> {
   removeRunStateOnExit(options);
   closeCacheRoot();
   const jestResultsFile = path.join(stateDir, 'jest-results.json');
+  const jestArgv = [...defaultJestConfig(projectRoot, args.jestArgs), ...args.jestArgs, ...shardArgs];
+  const jestEnv = {
+    [optionsEnvVar]: JSON.stringify(options),
+    // the job namespace records this process as its owner: after a SIGKILL here, the janitor may delete it
+    CHART_TESTWARE_RUNNER_PID: String(process.pid),
+    ...(kubeconfig ? { KUBECONFIG: kubeconfig } : {}),
+  };
   const jest = execa(
     process.execPath,
     [
@@ -83,17 +94,11 @@ async function main(argv: readonly string[]): Promise<number> {
       jestBin(),
       '--json',
       `--outputFile=${jestResultsFile}`,
-      ...defaultJestConfig(projectRoot, args.jestArgs),
-      ...args.jestArgs,
+      ...jestArgv,
     ],
     {
       cwd: projectRoot,
-      env: {
-        [optionsEnvVar]: JSON.stringify(options),
-        // the job namespace records this process as its owner: after a SIGKILL here, the janitor may delete it
-        CHART_TESTWARE_RUNNER_PID: String(process.pid),
-        ...(kubeconfig ? { KUBECONFIG: kubeconfig } : {}),
-      },
+      env: jestEnv,
       stdio: 'inherit',
       reject: false,
       detached: true,
@@ -118,7 +123,14 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   if (records.size === 0 && (jestResults?.testResults.length ?? 0) === 0) {
     // no test file ran (no file matched the path patterns, or Jest stopped first): Jest said why; its exit code
-    // stands (0 only with --passWithNoTests), and the marker selection is not to blame
+    // stands (0 only with --passWithNoTests), and the marker selection is not to blame; but a CI shard may be empty
+    // while the other shards hold every file
+    const elsewhere =
+      jestExit !== 0 && shardArgs.length > 0 ? await filesOutsideEmptyShard(jestArgv, jestEnv, projectRoot) : 0;
+    if (elsewhere > 0) {
+      console.log(`chart-testware: ${shardArgs[0]} holds none of the ${elsewhere} test files; nothing to run here`);
+      return 0;
+    }
     return jestExit;
   }
   printSummary(summary, selection.description);

@@ -37,7 +37,10 @@ export default class MarkerEnvironment extends TestEnvironment {
     this.options = loadOptions();
     this.selection = markerSelection(this.options);
     this.testPath = context.testPath;
-    this.jobNamespaceEnabled = config.projectConfig.testEnvironmentOptions.jobNamespace !== false;
+    // a Test-stage run (--deployed-namespace) tests what is deployed there and makes no namespace of its own
+    this.jobNamespaceEnabled =
+      config.projectConfig.testEnvironmentOptions.jobNamespace !== false &&
+      this.options.deployedNamespace === undefined;
     this.slot = testContextSlot(this.global);
     redactConsole(context.console, this.global);
     const dir = runStateDir(this.options);

@@ -11,7 +11,10 @@ export async function preflight(options: RunOptions): Promise<void> {
   // loaded only here: a run without chart_deploy tests never loads the Kubernetes client
   const { checkCluster } = await import('../kube/cluster-check.ts');
   const cluster = await checkCluster(options, preflightTimeoutMs);
+  const target = options.deployedNamespace
+    ? `Test stage against ${await (await import('../cluster/deployed-release.ts')).checkDeployedTarget(options)}; no job namespace`
+    : `job namespace ${options.testNamespace}`;
   console.error(
-    `chart-testware: cluster ${cluster.server} (kube context "${cluster.context}", user "${cluster.user}") answers; job namespace ${options.testNamespace}`,
+    `chart-testware: cluster ${cluster.server} (kube context "${cluster.context}", user "${cluster.user}") answers; ${target}`,
   );
 }

@@ -20,6 +20,8 @@ const valueFlags = {
   '--keep': 'keep',
   '--reports-dir': 'reportsDir',
   '--local-cluster': 'localCluster',
+  '--deployed-namespace': 'deployedNamespace',
+  '--release': 'release',
 } as const;
 
 /**
@@ -83,6 +85,12 @@ Cluster:
   --local-cluster auto|always|never
                            auto: start the embedded local cluster when chart_deploy tests may run and no
                            kubeconfig exists (default); always: use it even if one exists; never: do not
+
+Test stage (a system already deployed; no job namespace is created, nothing deployed is changed):
+  --deployed-namespace NS  the namespace that holds the system; tests attach to it with ChartDeployment.attach()
+                           (env CHART_TESTWARE_DEPLOYED_NAMESPACE)
+  --release NAME           the release attach() takes when given none (env CHART_TESTWARE_DEPLOYED_RELEASE;
+                           default: the namespace's only release)
 
 Reports:
   --reports-dir DIR        JUnit (junit.xml), diagnostics (artifacts/) (env CHART_TESTWARE_REPORTS_DIR; default reports)
