@@ -1,4 +1,7 @@
 // chart-testware/helm: helm binaries, chart metadata, label selectors and the redaction the testware applies.
+
+export type { PackagedChart, PackageOptions } from '../helm/chart-package.ts';
+export { type ChartRepositoryOptions, LocalChartRepository } from '../helm/chart-repository.ts';
 export type { HelmBinary, KubectlBinary, ResolveOptions } from '../helm/helm-binary.ts';
 export { HelmBinaryError, helmFromPackage, resolveHelmBinary, resolveKubectlBinary } from '../helm/helm-binary.ts';
 export type { ChartMetadata, KnownKinds, SnapshotOptions } from '../helm/helm-chart.ts';

@@ -75,9 +75,8 @@ async function checkoutChart(chartDir: string, revision: string, scratch: string
     });
   }
   const dir = path.resolve(chartDir);
-  const git = (args: string[], input?: Buffer) =>
-    execa('git', args, { cwd: existsSync(dir) ? dir : path.dirname(dir), reject: false, input, encoding: 'buffer' });
-  const prefix = await git(['rev-parse', '--show-toplevel']);
+  const git = (args: string[], cwd: string) => execa('git', args, { cwd, reject: false, encoding: 'buffer' });
+  const prefix = await git(['rev-parse', '--show-toplevel'], existsSync(dir) ? dir : path.dirname(dir));
   if (prefix.failed) {
     throw new ConfigError(`packageChart: ${chartDir} is not inside a git repository, so gitRevision cannot be read`, {
       hint: 'package a chart directory of a git checkout, or drop gitRevision to package the working copy',
@@ -86,7 +85,7 @@ async function checkoutChart(chartDir: string, revision: string, scratch: string
   const top = Buffer.from(prefix.stdout).toString('utf8').trim();
   const relative = path.relative(top, dir).split(path.sep).join('/');
   const tree = `${revision}:${relative}`;
-  const archive = await git(['archive', '--format=tar', tree]);
+  const archive = await git(['archive', '--format=tar', tree], top);
   if (archive.failed) {
     throw new ConfigError(
       `packageChart: git has no ${relative || '.'} at gitRevision ${JSON.stringify(revision)} (${Buffer.from(archive.stderr).toString('utf8').trim()})`,

@@ -55,11 +55,14 @@ async function toRecoverWithin(
   let attempts = 0;
   while (performance.now() < deadline) {
     attempts += 1;
-    const remaining = Math.max(1, deadline - performance.now());
+    const remaining = Math.max(1, Math.ceil(deadline - performance.now())); // AbortSignal.timeout takes integers
     try {
       await release.waitReady({ timeout: remaining });
     } catch (error) {
-      why = `not ready: ${(error as Error).message}`;
+      if (error instanceof TypeError || error instanceof RangeError || error instanceof ReferenceError) throw error;
+      // an attempt cut short by the deadline says less than the one before it
+      if (why === 'no attempt finished' || deadline - performance.now() > 50)
+        why = `not ready: ${(error as Error).message}`;
       await sleep(Math.min(interval, Math.max(0, deadline - performance.now())));
       continue;
     }
