@@ -87,6 +87,8 @@ export class LocalChartRepository {
         env: {
           HELM_REPOSITORY_CONFIG: path.join(dir, 'repositories.yaml'),
           HELM_REPOSITORY_CACHE: path.join(dir, 'cache'),
+          // helm 4 keeps downloaded charts by digest: its own, so every install really fetches from this server
+          HELM_CONTENT_CACHE: path.join(dir, 'content'),
         },
       });
       const served = path.join(dir, 'served');
