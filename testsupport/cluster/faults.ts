@@ -98,12 +98,15 @@ export class ReleaseFaults implements AsyncDisposable {
   async scaleToZero(workload: string): Promise<Fault> {
     const { kind, name, replicas } = await this.#workload(workload);
     await this.#scale(kind, name, 0);
-    await waitUntil(async () => (await this.#read(kind, name)).status?.replicas === 0, {
+    // registered before the wait: a fault that times out is still undone
+    const fault = this.#add(`scale ${kind}/${name} to 0 (from ${replicas})`, () => this.#scale(kind, name, replicas));
+    // (the API leaves out a zero status.replicas)
+    await waitUntil(async () => ((await this.#read(kind, name)).status?.replicas ?? 0) === 0, {
       timeout: effectTimeoutMs,
       interval: 250,
       description: `${kind}/${name} to have no pods`,
     });
-    return this.#add(`scale ${kind}/${name} to 0 (from ${replicas})`, () => this.#scale(kind, name, replicas));
+    return fault;
   }
 
   /**
@@ -128,21 +131,12 @@ export class ReleaseFaults implements AsyncDisposable {
         setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
       );
     await patchSelector('cut');
-    await waitUntil(
-      async () => {
-        const slices = await discovery.listNamespacedEndpointSlice({
-          namespace,
-          labelSelector: `kubernetes.io/service-name=${service}`,
-        });
-        return slices.items.every((slice) => (slice.endpoints ?? []).every((e) => e.conditions?.ready === false));
-      },
-      { timeout: effectTimeoutMs, interval: 250, description: `Service ${service} to lose its endpoints` },
-    );
     let timer: NodeJS.Timeout | undefined;
     let resolveRestored: () => void = () => {};
     const restored = new Promise<void>((resolve) => {
       resolveRestored = resolve;
     });
+    // registered before the wait: a fault that times out is still undone
     const fault = this.#add(
       `cut Service ${service} off its endpoints${options.forMs ? ` for ${options.forMs} ms` : ''}`,
       async () => {
@@ -152,6 +146,16 @@ export class ReleaseFaults implements AsyncDisposable {
         });
         resolveRestored();
       },
+    );
+    await waitUntil(
+      async () => {
+        const slices = await discovery.listNamespacedEndpointSlice({
+          namespace,
+          labelSelector: `kubernetes.io/service-name=${service}`,
+        });
+        return slices.items.every((slice) => (slice.endpoints ?? []).every((e) => e.conditions?.ready === false));
+      },
+      { timeout: effectTimeoutMs, interval: 250, description: `Service ${service} to lose its endpoints` },
     );
     if (options.forMs !== undefined) {
       timer = setTimeout(() => void fault.undo().catch(() => {}), options.forMs);
