@@ -4,6 +4,7 @@
 import { expect } from '@jest/globals';
 import type { MatcherContext } from 'expect';
 import type { ReadyOptions } from '../cluster/chart-deployment.ts';
+import { record } from '../record/recorder.ts';
 
 export interface RecoveryOptions {
   /**
@@ -66,15 +67,22 @@ async function toRecoverWithin(
       await sleep(Math.min(interval, Math.max(0, deadline - performance.now())));
       continue;
     }
-    if (!options.probe) return recovered(this, subject, timeoutMs, started);
+    if (!options.probe) return recovered(this, release, timeoutMs, started);
     try {
-      if ((await options.probe()) !== false) return recovered(this, subject, timeoutMs, started);
+      if ((await options.probe()) !== false) return recovered(this, release, timeoutMs, started);
       why = 'ready, but the probe returned false';
     } catch (error) {
       why = `ready, but the probe failed: ${(error as Error).message}`;
     }
     await sleep(Math.min(interval, Math.max(0, deadline - performance.now())));
   }
+  record({
+    kind: 'step',
+    lane: `release ${release.releaseName}`,
+    label: `not recovered within ${timeoutMs} ms`,
+    outcome: 'failed',
+    detail: why,
+  });
   return {
     pass: false,
     message: () =>
@@ -82,8 +90,10 @@ async function toRecoverWithin(
   };
 }
 
-function recovered(context: MatcherContext, subject: string, timeoutMs: number, started: number) {
+function recovered(context: MatcherContext, release: Recoverable, timeoutMs: number, started: number) {
   const took = Math.round(performance.now() - started);
+  const subject = `release ${release.releaseName} in ${release.namespace}`;
+  record({ kind: 'step', lane: `release ${release.releaseName}`, label: `recovered in ${took} ms`, outcome: 'ok' });
   return {
     pass: true,
     message: () =>
