@@ -11,7 +11,7 @@ import { ConfigError, mark, packageChart } from '../../testsupport/index.ts';
 const root = path.join(import.meta.dirname, '..', '..');
 const tangoBase = path.join(root, 'charts', 'tango-base');
 /** tango-base 0.1.0, before the working copy's 0.2.0. */
-const released = 'db630cd';
+const released = 'db630cd93c7342eb98ed82e1b5a9070b381e9d71';
 
 mark('no_deploy').describe('packageChart', () => {
   test('packages the working copy once: the second call returns the cached file', async () => {

@@ -9,7 +9,7 @@ import { ChartDeployment, mark, packageChart } from '../../testsupport/index.ts'
 
 const chartDir = path.resolve(import.meta.dirname, '..', '..', 'charts', 'tango-base');
 /** The last commit of tango-base 0.1.0 (before the working copy's 0.2.0). */
-const released = 'db630cd';
+const released = 'db630cd93c7342eb98ed82e1b5a9070b381e9d71';
 const mark_ = `upgrade-mark-${Date.now()}`;
 
 let repo: LocalChartRepository;
