@@ -45,6 +45,8 @@ export {
   DocumentNotFoundError,
   UnknownTemplateError,
 } from './helm/chart-errors.ts';
+// a chart packaged from a directory or a git revision: install it, or serve it (chart-testware/helm's LocalChartRepository)
+export { packageChart } from './helm/chart-package.ts';
 export type { DocumentFilter, RenderOptions } from './helm/helm-chart.ts';
 export { HelmChart } from './helm/helm-chart.ts';
 export { HelmCommandError, HelmTimeoutError } from './helm/helm-command-error.ts';

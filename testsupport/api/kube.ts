@@ -5,10 +5,18 @@ export { collectDiagnostics, type DiagnosticsTarget } from '../cluster/diagnosti
 export { compareRendered, type DriftDifference } from '../cluster/drift.ts';
 export { type ExpectedContainer, expectedContainers } from '../cluster/expected-containers.ts';
 export type { ReasonRecord } from '../cluster/failure-evidence.ts';
+export { type Fault, FaultError, type FaultTarget, ReleaseFaults } from '../cluster/faults.ts';
 export { jobNamespace, NamespaceDeletionTimeoutError } from '../cluster/job-namespace.ts';
 export type { PodLogHit } from '../cluster/pod-log-assertions.ts';
 export type { FailedFunction, ReadinessRule, ReadyFunction } from '../cluster/readiness-rules.ts';
+export {
+  ReleaseTestError,
+  type ReleaseTestOptions,
+  type ReleaseTestResult,
+  type ReleaseTestSuite,
+} from '../cluster/release-tests.ts';
 export { smokeCheck } from '../cluster/smoke-test.ts';
+export type { StuckPod } from '../cluster/stuck-pods.ts';
 export {
   type ReadyWaitOptions,
   waitForClaim,
@@ -24,6 +32,7 @@ export { defaults } from '../config/defaults.ts';
 export { type KeepPolicy, loadOptions, type RunOptions } from '../config/options.ts';
 export { type FailureHook, onTestFailure } from '../context/test-context.ts';
 export { uniqueReleaseName } from '../helm/release-name.ts';
+export type { RecoveryOptions } from '../jest/recovery-matcher.ts';
 export { listEvents } from '../kube/events.ts';
 export { type KubeClients, kubeClients } from '../kube/kube-clients.ts';
 export { loadKubeConfig } from '../kube/kube-config.ts';

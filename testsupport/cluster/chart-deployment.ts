@@ -21,10 +21,12 @@ import type { ProgressSink } from '../kube/progress.ts';
 import { retryTransient } from '../kube/transient-error.ts';
 import { waitUntil } from '../kube/wait-until.ts';
 import { ChartCrds } from './chart-crds.ts';
+import { chartReference } from './chart-reference.ts';
 import { type AttachTarget, attachedReleaseChangeError, findDeployedRelease } from './deployed-release.ts';
 import { collectDiagnostics, gatherDiagnostics, writeDiagnostics } from './diagnostics.ts';
 import { type DriftReport, liveDrift } from './drift.ts';
 import { saveFailureDiagnostics } from './failure-diagnostics.ts';
+import { ReleaseFaults } from './faults.ts';
 import { recordDeployment } from './inventory.ts';
 import { jobNamespace } from './job-namespace.ts';
 import { eventuallyInPodLogs, neverInPodLogs, type PodLogHit, type PodLogMatchOptions } from './pod-log-assertions.ts';
@@ -32,8 +34,10 @@ import { compileRules, type ReadinessRule } from './readiness-rules.ts';
 import { manifestObjects, readReleaseManifest } from './release-manifest.ts';
 import { releaseSelectors } from './release-selector.ts';
 import { releaseSmokeTest } from './release-smoke-test.ts';
+import { type ReleaseTestOptions, type ReleaseTestResult, runReleaseTests } from './release-tests.ts';
 import { releaseVolumesWhenUnused } from './release-volumes.ts';
 import type { SmokeOptions, SmokeReport } from './smoke-test.ts';
+import { replaceStuckStatefulSetPods } from './stuck-pods.ts';
 import { type ReadyResult, waitForReady } from './wait-ready.ts';
 
 export interface DeployOptions extends ValuesOptions {
@@ -41,6 +45,8 @@ export interface DeployOptions extends ValuesOptions {
   readonly releaseName?: string;
   /** Default: the test's job namespace (created if needed). */
   readonly namespace?: string;
+  /** Version of a chart from a repository (or write "repo/chart@version"). */
+  readonly version?: string;
   /** Default true: wait until every object of the release is ready (fails fast with ChartNotReadyError). */
   readonly wait?: boolean;
   /** Milliseconds for helm and for the readiness wait each; defaults from the run's timeouts. */
@@ -69,6 +75,10 @@ export interface ChangeOptions extends ValuesOptions {
   readonly signal?: AbortSignal;
   /** upgrade only: keep the values of the last revision and add these (helm --reuse-values). */
   readonly reuseValues?: boolean;
+  /** upgrade only: upgrade to this chart (a directory, .tgz or "repo/chart@version") instead of the current one. */
+  readonly chart?: string;
+  /** rollback only: default true, delete StatefulSet pods stuck on the broken revision (see stuck-pods.ts). */
+  readonly replaceStuckPods?: boolean;
 }
 
 /** Snapshot hooks of uninstalled deployments, by the test that uninstalled them (see #snapshotForThisTest). */
@@ -81,7 +91,8 @@ const pendingSnapshots = new Map<string, Disposable[]>();
  * test's artifacts directory.
  */
 export class ChartDeployment {
-  readonly chart: string;
+  #chart: string;
+  #version: string | undefined;
   readonly releaseName: string;
   readonly namespace: string;
   readonly helm: HelmTestAdaptor;
@@ -105,7 +116,7 @@ export class ChartDeployment {
     options: RunOptions;
     progress: ProgressSink | undefined;
   }) {
-    this.chart = init.chart;
+    this.#chart = init.chart;
     this.releaseName = init.releaseName;
     this.namespace = init.namespace;
     this.helm = init.helm;
@@ -130,10 +141,11 @@ export class ChartDeployment {
     compileRules(deploy.readiness); // a bad readiness rule fails before anything is deployed
     const namespace = deploy.namespace ?? (await jobNamespace(options));
     const helm = (deploy.helm ?? (await HelmTestAdaptor.create())).inNamespace(namespace);
-    const crds = await ChartCrds.before(helm, chart, options); // helm never deletes them: recorded as leftovers
+    const reference = chartReference(chart, deploy.version);
+    const crds = await ChartCrds.before(helm, reference.chart, options); // helm never deletes them: recorded as leftovers
     const deployment = new ChartDeployment({
-      chart,
-      releaseName: deploy.releaseName ?? uniqueReleaseName(chart),
+      chart: reference.chart,
+      releaseName: deploy.releaseName ?? uniqueReleaseName(reference.chart),
       namespace,
       helm,
       options,
@@ -141,9 +153,11 @@ export class ChartDeployment {
     });
     deployment.#valuesGiven = deploy;
     deployment.#readiness = deploy.readiness;
+    deployment.#version = reference.version;
     try {
-      deployment.#release = await helm.install(chart, {
+      deployment.#release = await helm.install(reference.chart, {
         releaseName: deployment.releaseName,
+        version: reference.version,
         values: deploy.values,
         valuesFiles: deploy.valuesFiles,
         timeout: deploy.timeout ?? options.timeouts.helmTimeoutMs,
@@ -188,6 +202,11 @@ export class ChartDeployment {
   /** True for a release found by attach() rather than installed. */
   get attached(): boolean {
     return this.#attached;
+  }
+
+  /** The chart of the last install/upgrade: a directory, a .tgz or "repo/chart" (its version: `release.chart`). */
+  get chart(): string {
+    return this.#chart;
   }
 
   /** The release as helm reported it after the last install/upgrade. */
@@ -256,11 +275,17 @@ export class ChartDeployment {
     return result;
   }
 
-  /** `helm upgrade` with changed values (then waits for readiness unless `wait: false`). */
+  /**
+   * `helm upgrade` with changed values, or to another chart (`chart`: e.g. from a packaged release to the working
+   * copy), then waits for readiness unless `wait: false`.
+   */
   async upgrade(change: ChangeOptions = {}): Promise<HelmRelease> {
     if (this.#attached) throw attachedReleaseChangeError(this, 'upgrade');
+    const target = change.chart === undefined ? undefined : chartReference(change.chart, undefined, 'upgrade chart');
     this.#valuesGiven = change;
-    this.#release = await this.helm.upgrade(this.releaseName, this.chart, {
+    if (target) [this.#chart, this.#version] = [target.chart, target.version];
+    this.#release = await this.helm.upgrade(this.releaseName, this.#chart, {
+      version: this.#version,
       values: change.values,
       valuesFiles: change.valuesFiles,
       reuseValues: change.reuseValues,
@@ -271,17 +296,27 @@ export class ChartDeployment {
     return this.#release;
   }
 
-  /** `helm rollback` to `revision` (default the previous one), then waits for readiness unless `wait: false`. */
+  /**
+   * `helm rollback` to `revision` (default the previous one); then replaces StatefulSet pods stuck on the broken
+   * revision (Kubernetes does not: stuck-pods.ts) and waits for readiness, unless `wait: false`.
+   */
   async rollback(
     revision?: number,
-    change: Omit<ChangeOptions, 'values' | 'valuesFiles' | 'reuseValues'> = {},
+    change: Omit<ChangeOptions, 'values' | 'valuesFiles' | 'reuseValues' | 'chart'> = {},
   ): Promise<HelmRelease> {
     if (this.#attached) throw attachedReleaseChangeError(this, 'rollback');
     await this.helm.rollback(this.releaseName, revision, {
       timeout: change.timeout ?? this.options.timeouts.helmTimeoutMs,
       signal: change.signal,
     });
+    const timeout = change.timeout ?? this.options.timeouts.helmTimeoutMs;
+    await this.helm.rollback(this.releaseName, revision, { timeout, signal: change.signal });
     this.#release = await this.status();
+    if (change.replaceStuckPods ?? true) {
+      const statefulSets = (await this.objects()).filter((o) => o.kind === 'StatefulSet').map((o) => o.name);
+      const target = { namespace: this.namespace, releaseName: this.releaseName, options: this.options, statefulSets };
+      await replaceStuckStatefulSetPods(target, { timeout, signal: change.signal });
+    }
     if (change.wait ?? true) await this.waitReady({ timeout: change.timeout, signal: change.signal });
     return this.#release;
   }
@@ -497,6 +532,19 @@ export class ChartDeployment {
   /** Every long-running container of the deployed manifest runs and none waits (release-smoke-test.ts). */
   smokeTest(smoke: Omit<SmokeOptions, 'options'> = {}): Promise<SmokeReport> {
     return releaseSmokeTest(this, smoke);
+  }
+
+  /**
+   * Runs the release's helm tests with their logs (release-tests.ts): the typed result when all pass, else a
+   * ReleaseTestError naming the failing test pods with their last log lines.
+   */
+  test(options: ReleaseTestOptions = {}): Promise<ReleaseTestResult> {
+    return runReleaseTests(this, options);
+  }
+
+  /** Faults to inject into this release, undone on dispose: `await using faults = deployment.faults()` (faults.ts). */
+  faults(): ReleaseFaults {
+    return new ReleaseFaults(this);
   }
 
   /** Saves events, unready objects, logs and helm status/history/manifest (secrets redacted) into `dir`. */

@@ -8,6 +8,7 @@ import type { FileState } from '../probes/file-state.ts';
 import type { PackageState } from '../probes/package-state.ts';
 import type { SocketState } from '../probes/socket-state.ts';
 import type { GroupState, UserState } from '../probes/user-state.ts';
+import './recovery-matcher.ts'; // toRecoverWithin, registered with these
 
 declare module 'expect' {
   interface Matchers<R extends void | Promise<void>, T = unknown> {
