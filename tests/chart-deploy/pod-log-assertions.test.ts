@@ -77,38 +77,34 @@ mark('chart_deploy').describe('pod-log assertions on a charts/echo-server releas
 
   // The kubelet reports a terminated container's finishedAt in whole seconds, rounded down: a restart in the same
   // second as the window's start looked as if it ended before the window, and its log was not read.
-  test(
-    "a restarted container's previous log is searched too",
-    async () => {
-      const id = randomBytes(5).toString('hex');
-      await post(`before restart ${id}`);
-      await installed().logsEventuallyContain(`before restart ${id}`);
-      const pod = await serverPod();
-      await forward?.close();
-      forward = undefined;
-      // PID 1 is the server (node): ending it restarts the container in place.
-      const killedAt = Date.now();
-      await installed()
-        .exec(pod, ['node', '-e', 'process.kill(1, "SIGTERM")'])
-        .catch(() => undefined);
-      await waitUntil(
-        async () => {
-          const current = await installed().pod();
-          const status = current.status?.containerStatuses?.[0];
-          return (status?.restartCount ?? 0) > 0 && status?.ready;
-        },
-        { timeout: 90_000, interval: 500, description: 'the echo-server container to restart and be ready' },
-      );
-      const hits = await installed().logsEventuallyContain(`before restart ${id}`, { timeout: 10_000 });
-      expect(hits.map((hit) => hit.previous)).toEqual([true]);
-      // A window that starts at the kill, inside the second the old instance ended in: its shutdown line is found.
-      const shutdown = await installed().logsEventuallyContain('echo-server: SIGTERM: closing', {
-        since: killedAt,
-        timeout: 10_000,
-      });
-      expect(shutdown.map((hit) => [hit.container, hit.previous])).toEqual([['echo-server', true]]);
-      await installed().logsNeverContain(`before restart ${id}`, { timeout: 500, since: Date.now() });
-    },
-    150_000,
-  );
+  test("a restarted container's previous log is searched too", async () => {
+    const id = randomBytes(5).toString('hex');
+    await post(`before restart ${id}`);
+    await installed().logsEventuallyContain(`before restart ${id}`);
+    const pod = await serverPod();
+    await forward?.close();
+    forward = undefined;
+    // PID 1 is the server (node): ending it restarts the container in place.
+    const killedAt = Date.now();
+    await installed()
+      .exec(pod, ['node', '-e', 'process.kill(1, "SIGTERM")'])
+      .catch(() => undefined);
+    await waitUntil(
+      async () => {
+        const current = await installed().pod();
+        const status = current.status?.containerStatuses?.[0];
+        return (status?.restartCount ?? 0) > 0 && status?.ready;
+      },
+      { timeout: 90_000, interval: 500, description: 'the echo-server container to restart and be ready' },
+    );
+    const hits = await installed().logsEventuallyContain(`before restart ${id}`, { timeout: 10_000 });
+    expect(hits.map((hit) => hit.previous)).toEqual([true]);
+    // A window that starts at the kill, inside the second the old instance ended in: its shutdown line is found.
+    const shutdown = await installed().logsEventuallyContain('echo-server: SIGTERM: closing', {
+      since: killedAt,
+      timeout: 10_000,
+    });
+    expect(shutdown.map((hit) => [hit.container, hit.previous])).toEqual([['echo-server', true]]);
+    await installed().logsNeverContain(`before restart ${id}`, { timeout: 500, since: Date.now() });
+  }, 150_000);
 });
