@@ -107,7 +107,7 @@ mark('no_deploy').describe('secret redaction rules', () => {
       secrets: 3,
     });
     // the other way: real secret values stay blanked, numeric ones too
-    for (const [text, out] of [
+    const cases: [string, string][] = [
       ['secret: hunter2', 'secret: ***'],
       ['secret: 7', 'secret: ***'],
       ['secret:42abc', 'secret:***'],
@@ -117,7 +117,8 @@ mark('no_deploy').describe('secret redaction rules', () => {
       ['Secret: s3cr3t', 'Secret: ***'],
       ['Secret: 3, hunter2', 'Secret: ***'],
       ['Secret: 3, pwd: 123', 'Secret: 3, pwd: ***'],
-    ]) {
+    ];
+    for (const [text, out] of cases) {
       expect([text, redactText(text)]).toEqual([text, out]);
     }
     expect(redactValues({ secret: 1, Secret: 'abcd', password: 12, token: 'x' })).toEqual({
