@@ -92,14 +92,14 @@ mark('chart_deploy').describe('ResourceWatch', () => {
       expect(watch.watchesOpened).toBeGreaterThanOrEqual(3);
 
       await core.createNamespacedConfigMap({ namespace, body: { metadata: { name }, data: { v: '1' } } });
-      await waitUntil(() => polling.get(name), { timeout: 5_000, interval: 20 });
+      await waitUntil(() => polling.get(name), { timeout: 15_000, interval: 20 });
       await core.replaceNamespacedConfigMap({ name, namespace, body: { metadata: { name }, data: { v: '2' } } });
       await waitUntil(() => (polling.get(name) as { data?: { v?: string } } | undefined)?.data?.v === '2', {
-        timeout: 5_000,
+        timeout: 15_000,
         interval: 20,
       });
       await core.deleteNamespacedConfigMap({ name, namespace });
-      await waitUntil(() => !polling.get(name), { timeout: 5_000, interval: 20 });
+      await waitUntil(() => !polling.get(name), { timeout: 15_000, interval: 20 });
       // polling reports whole lists, never single events
       expect(events.length).toBeGreaterThan(3);
       expect(events.every((e) => e.type === 'SYNC')).toBe(true);
@@ -112,7 +112,7 @@ mark('chart_deploy').describe('ResourceWatch', () => {
       await waitUntil(() => !polling.polling, { timeout: 15_000, interval: 50 });
       await core.createNamespacedConfigMap({ namespace, body: { metadata: { name }, data: { v: '3' } } });
       await waitUntil(() => events.some((e) => e.type === 'ADDED' && e.object?.metadata?.name === name), {
-        timeout: 5_000,
+        timeout: 15_000,
         interval: 20,
       });
       expect(watch.polling).toBe(false);

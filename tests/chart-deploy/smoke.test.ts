@@ -62,7 +62,9 @@ mark('chart_deploy').describe('smoke test', () => {
     expect(error.message).toContain(`missing: Deployment/${app.releaseName} container "quitter": 0/1 running`);
     expect(error.message).toMatch(/waiting: \S+\/quitter: (CrashLoopBackOff|Terminated Error)\b.*exit code 3/);
     expect(elapsed).toBeGreaterThanOrEqual(15_000);
-    expect(elapsed).toBeLessThan(15_000 + 1_000 + 500);
+    // at its deadline, not much later: a check still running then is abandoned (tests/chart-deploy/wait-until), so
+    // this bound only catches a smoke test that goes on; a loaded machine fires timers late
+    expect(elapsed).toBeLessThan(15_000 + 10_000);
 
     const cli = await execa(
       process.execPath,
@@ -79,7 +81,13 @@ mark('chart_deploy').describe('smoke test', () => {
     await using app = await ChartDeployment.install(fixtureChart('crash-loop'), { values, wait: false });
     const chart = await HelmChart.render(fixtureChart('crash-loop'), { releaseName: app.releaseName, values });
     const expected = expectedContainers(chart.documents);
-    // look every 0.5 s for longer than one crash cycle (crash, ~10 s terminated or backing off, running, crash)
+    // the first crash comes when the machine gets there (sandbox, image, start: > 25 s on a loaded one)
+    await waitUntil(
+      async () =>
+        (await smokeCheck(app.namespace, expected, app.options)).waiting.some((l) => l.includes('exit code 7')),
+      { timeout: 90_000, interval: 500, description: 'the init container to crash once' },
+    );
+    // then look every 0.5 s for longer than one crash cycle (crash, ~10 s terminated or backing off, running, crash)
     const lines: string[][] = [];
     const until = performance.now() + 25_000;
     while (performance.now() < until) {
@@ -88,11 +96,9 @@ mark('chart_deploy').describe('smoke test', () => {
       lines.push([...look.waiting]);
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
-    const firstCrash = lines.findIndex((look) => look.some((line) => line.includes('exit code 7')));
-    expect(firstCrash).toBeGreaterThanOrEqual(0);
-    const afterwards = lines.slice(firstCrash);
+    expect(lines.length).toBeGreaterThan(1);
     // every look since the first crash names the init container and its exit code, whichever state it was in
-    expect(afterwards.filter((look) => !look.some((line) => /\/setup \(init\): .*exit code 7/.test(line)))).toEqual([]);
+    expect(lines.filter((look) => !look.some((line) => /\/setup \(init\): .*exit code 7/.test(line)))).toEqual([]);
 
     const error = await smokeTest(app.namespace, expected, { timeout: 10_000, interval: 500 }).then(
       () => new Error('the smoke test passed on a crash-looping init container'),
@@ -100,7 +106,7 @@ mark('chart_deploy').describe('smoke test', () => {
     );
     expect(error).toBeInstanceOf(SmokeTestError);
     expect(error.message).toMatch(/waiting: \S+\/setup \(init\): .*exit code 7/);
-  }, 120_000);
+  }, 240_000);
 
   test("by default it looks only at the release it is given: another release's crashing pod does not fail it", async () => {
     const values = await busyboxValues({ kind: 'deployment', delaySeconds: 0 });

@@ -121,7 +121,9 @@ mark('no_deploy').describe('echo server app', () => {
     const [code, signal] = (await once(server.child, 'exit')) as [number | null, string | null];
     agent.destroy();
     expect({ code, signal }).toEqual({ code: 0, signal: null });
-    expect(Date.now() - started).toBeLessThan(2_000);
+    // Without closing the idle connection the server would leave through its 3 s fallback timer instead; that
+    // takes >= 3 s from here on any machine, so this bound only fails on the path it tests.
+    expect(Date.now() - started).toBeLessThan(2_900);
   });
 
   test('an invalid PORT is refused with a clear message and exit code 2', async () => {

@@ -318,7 +318,8 @@ mark('no_deploy').describe('HelmTestAdaptor', () => {
         expect(error.message).toMatch(/^helm status did not finish within 1500 ms and was stopped/);
         expect(error.hint).toMatch(/raise the timeout/);
         expect(elapsed).toBeGreaterThanOrEqual(1_400);
-        expect(elapsed).toBeLessThan(8_000);
+        // stopped, not left hanging (the error says why); room for a loaded machine to kill helm
+        expect(elapsed).toBeLessThan(20_000);
       });
 
       test('helm gets its own --timeout (the kill timer waits a margin longer)', async () => {
@@ -338,7 +339,7 @@ mark('no_deploy').describe('HelmTestAdaptor', () => {
         );
         expect(result.ok).toBe(false);
         if (!result.ok) expect(result.error.message).toMatch(/cancelled by its abort signal/);
-        expect(performance.now() - started).toBeLessThan(6_000);
+        expect(performance.now() - started).toBeLessThan(20_000); // not the 60 s timeout
       });
     });
   });

@@ -12,8 +12,10 @@ const embeddedTest = isEmbeddedCluster(clusterKubeConfig()) ? test : test.skip;
 mark('chart_deploy').describe('scripts/cluster.sh on a running embedded cluster', () => {
   embeddedTest('a second `up` returns at once and prints the kubeconfig path last', async () => {
     const started = performance.now();
-    const { stdout } = await execa('bash', [script, 'up']);
-    expect(performance.now() - started).toBeLessThan(5_000);
+    const { stdout, stderr } = await execa('bash', [script, 'up']);
+    // the property is the path it took (no build); the wall bound only catches a rebuild (10-15 min)
+    expect(`${stdout}\n${stderr}`).toContain('already up (node');
+    expect(performance.now() - started).toBeLessThan(60_000);
     const last = stdout.trim().split('\n').at(-1) ?? '';
     expect(path.isAbsolute(last)).toBe(true);
     expect(fs.readFileSync(last, 'utf8')).toContain('server: https://127.0.0.1:6443');

@@ -96,6 +96,39 @@ mark('no_deploy').describe('secret redaction rules', () => {
     });
   });
 
+  test('a count after a kind or a plural is a tally, kept; a secret-looking key with any other value is blanked', () => {
+    // an inventory line (chart-testware corpus), a summary and Go's map print of counts
+    expect(redactText('kinds=ConfigMap:2,Secret:1,Service:1')).toBe('kinds=ConfigMap:2,Secret:1,Service:1');
+    expect(redactText('Secret: 3, SealedSecret: 2, TokenReview=1')).toBe('Secret: 3, SealedSecret: 2, TokenReview=1');
+    expect(redactText('found secrets: 4, tokens=2')).toBe('found secrets: 4, tokens=2');
+    expect(redactText('map[Secret:1 pwd:hunter2-pwd]')).toBe('map[Secret:1 pwd:***]');
+    expect(redactValues({ kinds: { Secret: 1, ConfigMap: 2 }, secrets: 3 })).toEqual({
+      kinds: { Secret: 1, ConfigMap: 2 },
+      secrets: 3,
+    });
+    // the other way: real secret values stay blanked, numeric ones too
+    const cases: [string, string][] = [
+      ['secret: hunter2', 'secret: ***'],
+      ['secret: 7', 'secret: ***'],
+      ['secret:42abc', 'secret:***'],
+      ['pwd:123', 'pwd:***'],
+      ['Password: 1234', 'Password: ***'],
+      ['Secret: 1234', 'Secret: ***'],
+      ['Secret: s3cr3t', 'Secret: ***'],
+      ['Secret: 3, hunter2', 'Secret: ***'],
+      ['Secret: 3, pwd: 123', 'Secret: 3, pwd: ***'],
+    ];
+    for (const [text, out] of cases) {
+      expect([text, redactText(text)]).toEqual([text, out]);
+    }
+    expect(redactValues({ secret: 1, Secret: 'abcd', password: 12, token: 'x' })).toEqual({
+      secret: '***',
+      Secret: '***',
+      password: '***',
+      token: '***',
+    });
+  });
+
   test('values seen by this process are blanked wherever they appear, also base64- and JSON-encoded', () => {
     rememberSecrets({ db: { pwd: 'quite "secret" value', dsn: 'redis://:s3cr3t-dsn-pw@cache:6379' } });
     expect(knownSecrets().has('s3cr3t-dsn-pw')).toBe(true);

@@ -129,9 +129,11 @@ async function scan(
       if (options.container && status.name !== options.container) continue;
       const instances: boolean[] = [];
       if (status.state?.running || status.state?.terminated) instances.push(false);
-      // The previous instance's log, while it started inside the window (a restart during the test).
+      // The previous instance's log, when it ended inside the window (a restart during the test). The kubelet
+      // reports finishedAt in whole seconds, rounded down: an instance that ended in the window's first second
+      // shows a finishedAt before `since`, so the window is widened to that second (lines are still cut exactly).
       const last = status.lastState?.terminated;
-      if (last && Date.parse(String(last.finishedAt ?? 0)) >= since) instances.push(true);
+      if (last && finishedAt(last) >= Math.floor(since / 1000) * 1000) instances.push(true);
       for (const previous of instances) {
         const text = await readLog(core, scope.namespace, name, status.name, previous, since);
         if (text === undefined) continue;
@@ -177,6 +179,13 @@ async function readLog(
       { cause: error },
     );
   }
+}
+
+/** When a terminated instance ended; one without a time counts as now (its lines are still cut by their own time). */
+function finishedAt(terminated: { finishedAt?: Date | string }): number {
+  const at = terminated.finishedAt;
+  const time = at instanceof Date ? at.getTime() : at ? Date.parse(at) : Number.NaN;
+  return Number.isNaN(time) ? Date.now() : time;
 }
 
 function windowStart(since: Date | string | number | undefined): number {

@@ -33,6 +33,11 @@ export function jestPreset(rootDir?: string): Config {
     testTimeout: 30_000,
     // chart_deploy tests mostly wait on the cluster: two workers overlap those waits even on a 2-core machine.
     maxWorkers: 2,
+    // After its last file a worker holds no handle (its 'exit' comes ~15-70 ms after Jest's end message), but Node's
+    // own teardown of a worker's large heap, on a loaded 2-core machine, outlasts Jest's default 500 ms: Jest then
+    // kills it and prints "A worker process has failed to exit gracefully". A worker that really leaks a handle still
+    // gets that message, 10 s later.
+    workerGracefulExitTimeout: 10_000,
     setupFilesAfterEnv: [path.join(here, `matchers${moduleExtension}`)],
     // plain `npx jest` (an IDE): one run id for all workers, and the job namespace deleted at the end
     globalSetup: path.join(here, `plain-jest-setup${moduleExtension}`),

@@ -25,6 +25,20 @@ const secretWords = new Set([
 /** A key that ends in one of these describes a secret rather than holding it: secretName, passwordFile, secretKeyRef. */
 const describingWords = new Set(['name', 'names', 'ref', 'file', 'path', 'dir', 'enabled', 'disabled', 'type', 'mode']);
 
+/** A key whose last word is one of these counts secrets rather than holding one: "secrets: 3", "tokens=2". */
+const pluralWords = new Set(['secrets', 'tokens', 'passwords', 'credentials']);
+
+/**
+ * A tally, not a credential: a count (1 to 3 digits) after a kind (PascalCase: "Secret:1", "SealedSecret: 2",
+ * "TokenReview=1") or a plural ("secrets: 3"). A secret that short is not one anyone could leak (and known secret
+ * values under 4 characters are not blanked either); "pwd:123", "Password: 1234" and "secret: 42abc" still are.
+ */
+function isTally(key: string, value: unknown): boolean {
+  const text = typeof value === 'number' && Number.isInteger(value) && value >= 0 ? String(value) : value;
+  if (typeof text !== 'string' || !/^\d{1,3}$/.test(text)) return false;
+  return /^(?:[A-Z][a-z0-9]+)+$/.test(key) || pluralWords.has(wordsOf(key).at(-1) ?? '');
+}
+
 /** Run-together keys ("dbpassword", "APITOKEN") that cannot be split into words. */
 const secretInside = /password|passwd|passphrase|secret|token|credential|apikey|privatekey/;
 
@@ -72,7 +86,7 @@ function redactNode(node: unknown, secret: boolean): unknown {
     return Object.fromEntries(
       Object.entries(node as Record<string, unknown>).map(([key, value]) => [
         key,
-        redactNode(value, secret || isSecretKey(key)),
+        redactNode(value, secret || (isSecretKey(key) && !isTally(key, value))),
       ]),
     );
   }
@@ -240,7 +254,8 @@ function blankValuesOfSecretKeys(text: string): string {
   const cuts: [number, number][] = [];
   for (const match of text.matchAll(keyPattern)) {
     const key = match[1] ?? '';
-    if (!isSecretKey(key.split('.').pop() ?? key)) continue;
+    const lastKey = key.split('.').pop() ?? key;
+    if (!isSecretKey(lastKey)) continue;
     const start = match.index + match[0].length;
     const lineStart = text.lastIndexOf('\n', match.index - 1) + 1;
     const before = text.slice(lineStart, match.index);
@@ -253,9 +268,13 @@ function blankValuesOfSecretKeys(text: string): string {
       if (credential) end += credential[0].length;
       value = text.slice(start, end);
     }
-    // already masked ("Bearer ***" stays readable), or a switch
+    // a YAML line's value runs to the end of the line: "Secret: 3, ConfigMap: 2" is a list of counts (each key
+    // after the first is looked at on its own)
+    const firstCount = /^(\d{1,3})(?:[ \t]*[,;][ \t]*[\w.-]+[ \t]*[:=][ \t]*\d{1,3})*$/.exec(value)?.[1];
+    // already masked ("Bearer ***" stays readable), a switch, or a count ("Secret:1")
     if (
       end === start ||
+      isTally(lastKey, firstCount ?? value) ||
       /^(["']?)\*\*\*\1$/.test(value) ||
       /^(true|false|null|~|(bearer|basic)( \*\*\*)?)$/i.test(value.trim())
     )
