@@ -1,34 +1,25 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import type {
-  CoreV1Event,
-  KubernetesObject,
-  V1PersistentVolumeClaim,
-  V1Pod,
-  V1Service,
-  V1StatefulSet,
-} from '@kubernetes/client-node';
+import type { CoreV1Event, KubernetesObject, V1PersistentVolumeClaim, V1Pod, V1Service } from '@kubernetes/client-node';
 import { loadOptions, type RunOptions } from '../config/options.ts';
-import { currentTest, onTestFailure } from '../context/test-context.ts';
 import { ChartTestwareError } from '../errors.ts';
 import { type HelmRelease, type HelmRevision, HelmTestAdaptor, type ValuesOptions } from '../helm/helm-test-adaptor.ts';
 import { parseManifest, type YamlRules } from '../helm/manifest-parser.ts';
 import { type EventQuery, listEvents } from '../kube/events.ts';
-import { apiStatus, kubeClients } from '../kube/kube-clients.ts';
+import { kubeClients } from '../kube/kube-clients.ts';
 import { knownKind, type ObjectRef } from '../kube/object-ref.ts';
 import { type ExecOptions, type ExecResult, execInPod } from '../kube/pod-exec.ts';
 import { type LogsOptions, podLogs } from '../kube/pod-logs.ts';
 import type { ProgressSink } from '../kube/progress.ts';
 import { retryTransient } from '../kube/transient-error.ts';
-import { waitUntil } from '../kube/wait-until.ts';
-import { collectDiagnostics, gatherDiagnostics, writeDiagnostics } from './diagnostics.ts';
+import { gatherDiagnostics } from './diagnostics.ts';
 import { type DriftReport, liveDrift } from './drift.ts';
-import { saveFailureDiagnostics } from './failure-diagnostics.ts';
+import { FailureDiagnostics } from './failure-diagnostics.ts';
 import { recordDeployment } from './inventory.ts';
 import { jobNamespace } from './job-namespace.ts';
 import { eventuallyInPodLogs, neverInPodLogs, type PodLogHit, type PodLogMatchOptions } from './pod-log-assertions.ts';
 import { manifestObjects, readReleaseManifest } from './release-manifest.ts';
-import { releaseVolumesWhenUnused } from './release-volumes.ts';
+import { releaseClaims, uninstallWithStorage } from './release-storage.ts';
 import { type ReadyResult, waitForReady } from './wait-ready.ts';
 
 export interface DeployOptions extends ValuesOptions {
@@ -64,9 +55,6 @@ export interface ChangeOptions extends ValuesOptions {
 
 let releaseCounter = 0;
 
-/** Snapshot hooks of uninstalled deployments, by the test that uninstalled them (see #snapshotForThisTest). */
-const pendingSnapshots = new Map<string, Disposable[]>();
-
 /** A release name unique in this run: chart name, Jest worker id, a per-process counter and random hex. */
 export function uniqueReleaseName(chart: string): string {
   const base =
@@ -95,9 +83,8 @@ export class ChartDeployment {
   readonly options: RunOptions;
   #release: HelmRelease | undefined;
   #progress: ProgressSink | undefined;
-  #failureHook: Disposable;
+  readonly #diagnostics: FailureDiagnostics;
   #uninstalled = false;
-  #diagnosticsSaved = false;
   /** The values of the last install/upgrade, for the inventory's digest. */
   #valuesGiven: Pick<ValuesOptions, 'values' | 'valuesFiles'> = {};
 
@@ -115,13 +102,14 @@ export class ChartDeployment {
     this.helm = init.helm;
     this.options = init.options;
     this.#progress = init.progress;
-    this.#failureHook = onTestFailure(async (test) => {
-      await this.collectDiagnostics(test.artifactsDir).catch((error: unknown) => {
-        process.stderr.write(
-          `[chart-testware] diagnostics of ${this.releaseName} failed: ${(error as Error).message}\n`,
-        );
-      });
-    });
+    this.#diagnostics = new FailureDiagnostics(this.releaseName, () =>
+      gatherDiagnostics({
+        namespace: this.namespace,
+        releaseName: this.releaseName,
+        helm: this.helm,
+        options: this.options,
+      }),
+    );
   }
 
   /**
@@ -151,8 +139,7 @@ export class ChartDeployment {
         signal: deploy.signal,
       });
     } catch (error) {
-      deployment.#failureHook[Symbol.dispose]();
-      await saveFailureDiagnostics(error, (dir) => deployment.collectDiagnostics(dir));
+      await deployment.#diagnostics.saveFor(error);
       // a failed install may still have created objects and a release record
       await helm.uninstall(deployment.releaseName, { wait: false, ignoreNotFound: true }).catch(() => {});
       throw error;
@@ -162,8 +149,7 @@ export class ChartDeployment {
         await deployment.waitReady({ timeout: deploy.timeout, signal: deploy.signal });
       } catch (error) {
         // in a test, a beforeAll/afterAll or a fixture: under its artifacts folder, linked from each failed test
-        deployment.#diagnosticsSaved = true;
-        await saveFailureDiagnostics(error, (dir) => deployment.collectDiagnostics(dir));
+        await deployment.#diagnostics.saveFor(error);
         await deployment.uninstall({ wait: false }).catch(() => {});
         throw error;
       }
@@ -271,106 +257,8 @@ export class ChartDeployment {
   async uninstall({ wait = true, timeout }: { wait?: boolean; timeout?: number } = {}): Promise<void> {
     if (this.#uninstalled) return;
     this.#uninstalled = true;
-    this.#failureHook[Symbol.dispose]();
-    await this.#snapshotForThisTest();
-    const { core } = kubeClients(this.options);
-    const ignoreMissing = (error: unknown) => {
-      if (apiStatus(error) !== 404) throw error;
-    };
-    const { all: claims, templated } = await this.#claims().catch(() => ({
-      all: [] as V1PersistentVolumeClaim[],
-      templated: [] as V1PersistentVolumeClaim[],
-    }));
-    const volumes = claims.map((claim) => claim.spec?.volumeName).filter((name): name is string => !!name);
-    // helm's --wait would wait until its timeout for a PV that our node-data finalizer holds: release those once
-    // no pod mounts them any more, alongside
-    const uninstalled = new AbortController();
-    if (!wait) uninstalled.abort(); // without waiting, the run's clean-up releases them
-    const releasing = releaseVolumesWhenUnused(
-      this.options,
-      this,
-      claims.map((claim) => claim.metadata?.name ?? ''),
-      volumes,
-      uninstalled.signal,
-    ).then(
-      () => undefined,
-      (error: unknown) => error,
-    );
-    try {
-      // helm's --wait would wait forever for a PV still bound to a claim it does not delete: delete those alongside
-      await Promise.all([
-        this.helm.uninstall(this.releaseName, {
-          wait,
-          ignoreNotFound: true,
-          timeout: timeout ?? this.options.timeouts.helmTimeoutMs,
-        }),
-        ...templated.map((claim) =>
-          core
-            .deleteNamespacedPersistentVolumeClaim({ name: claim.metadata?.name ?? '', namespace: this.namespace })
-            .catch(ignoreMissing),
-        ),
-      ]);
-    } finally {
-      uninstalled.abort();
-    }
-    const releaseError = await releasing;
-    if (releaseError) throw releaseError;
-    if (volumes.length === 0 && templated.length === 0) return;
-    await Promise.all(volumes.map((name) => core.deletePersistentVolume({ name }).catch(ignoreMissing)));
-    if (!wait) return;
-    const exists = (read: Promise<unknown>) =>
-      read.then(
-        () => true,
-        () => false,
-      );
-    await waitUntil(
-      async () => {
-        for (const name of volumes) if (await exists(core.readPersistentVolume({ name }))) return false;
-        for (const claim of claims) {
-          const name = claim.metadata?.name ?? '';
-          if (await exists(core.readNamespacedPersistentVolumeClaim({ name, namespace: this.namespace }))) return false;
-        }
-        return true;
-      },
-      {
-        timeout: timeout ?? this.options.timeouts.namespaceDeleteTimeoutMs,
-        interval: 100,
-        description: `claims and volumes of release ${this.releaseName} to be deleted (${[
-          ...claims.map((claim) => `pvc/${claim.metadata?.name}`),
-          ...volumes.map((name) => `pv/${name}`),
-        ].join(', ')})`,
-      },
-    );
-  }
-
-  /**
-   * `await using` uninstalls when the test function ends, before Jest knows whether the test failed. So an
-   * uninstall inside a test first takes the diagnostics (API calls only, in memory) and writes them if that
-   * test turns out to have failed.
-   */
-  async #snapshotForThisTest(): Promise<void> {
-    const test = currentTest();
-    if (!test || this.#diagnosticsSaved) return;
-    const key = `${test.testPath}\u0000${test.fullName}`;
-    for (const [other, hooks] of pendingSnapshots) {
-      if (other === key) continue;
-      for (const hook of hooks) hook[Symbol.dispose]();
-      pendingSnapshots.delete(other);
-    }
-    const files = await gatherDiagnostics({
-      namespace: this.namespace,
-      releaseName: this.releaseName,
-      helm: this.helm,
-      options: this.options,
-    }).catch(() => undefined);
-    if (!files) return;
-    const hook = onTestFailure(async (failed) => {
-      hook[Symbol.dispose]();
-      if (failed.testPath === test.testPath && failed.fullName === test.fullName) {
-        await writeDiagnostics(files, failed.artifactsDir);
-      }
-    });
-    pendingSnapshots.set(key, [...(pendingSnapshots.get(key) ?? []), hook]);
+    await this.#diagnostics.snapshotBeforeRemoval();
+    await uninstallWithStorage(this, { wait, timeout });
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
@@ -472,34 +360,12 @@ export class ChartDeployment {
 
   /** Saves events, unready objects, logs and helm status/history/manifest (secrets redacted) into `dir`. */
   collectDiagnostics(dir: string): Promise<string> {
-    return collectDiagnostics(
-      { namespace: this.namespace, releaseName: this.releaseName, helm: this.helm, options: this.options },
-      dir,
-    );
+    return this.#diagnostics.collect(dir);
   }
 
   /** Claims of the release: those in its manifest and those its StatefulSets' volumeClaimTemplates made. */
   async claims(): Promise<V1PersistentVolumeClaim[]> {
-    return (await this.#claims()).all;
-  }
-
-  async #claims(): Promise<{ all: V1PersistentVolumeClaim[]; templated: V1PersistentVolumeClaim[] }> {
-    const objects = await this.manifestObjects();
-    const named = new Set(objects.filter((o) => o.kind === 'PersistentVolumeClaim').map((o) => o.metadata?.name));
-    const prefixes = objects
-      .filter((o): o is V1StatefulSet => o.kind === 'StatefulSet')
-      .flatMap((set) =>
-        (set.spec?.volumeClaimTemplates ?? []).map((template) => `${template.metadata?.name}-${set.metadata?.name}-`),
-      );
-    if (named.size === 0 && prefixes.length === 0) return { all: [], templated: [] };
-    const { core } = kubeClients(this.options);
-    const existing = (await core.listNamespacedPersistentVolumeClaim({ namespace: this.namespace })).items;
-    const templated = existing.filter((claim) => {
-      const name = claim.metadata?.name ?? '';
-      return prefixes.some((prefix) => name.startsWith(prefix) && /^\d+$/.test(name.slice(prefix.length)));
-    });
-    const all = [...existing.filter((claim) => named.has(claim.metadata?.name)), ...templated];
-    return { all, templated };
+    return (await releaseClaims(this)).all;
   }
 
   async #podName(pod: string): Promise<string> {

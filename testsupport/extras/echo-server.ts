@@ -1,15 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
 import { Agent } from 'node:http';
 import path from 'node:path';
 import type { V1Pod, V1Service } from '@kubernetes/client-node';
 import axios, { type AxiosInstance } from 'axios';
+import { FailureDiagnostics } from '../cluster/failure-diagnostics.ts';
 import { jobNamespace, managedByLabel, managedByValue, runIdLabel } from '../cluster/job-namespace.ts';
 import { waitForPod } from '../cluster/wait-ready.ts';
 import { loadOptions, type RunOptions } from '../config/options.ts';
 import { packageRoot } from '../config/package-root.ts';
-import { onTestFailure } from '../context/test-context.ts';
 import { ChartTestwareError } from '../errors.ts';
 import { apiMessage, apiStatus, kubeClients } from '../kube/kube-clients.ts';
 import { podLogs } from '../kube/pod-logs.ts';
@@ -54,7 +53,7 @@ export class EchoServer implements AsyncDisposable {
   #forward: Promise<ForwardedPort> | undefined;
   #http: AxiosInstance | undefined;
   #agent = new Agent({ keepAlive: true, maxSockets: 4 });
-  #failureHook: Disposable;
+  readonly #diagnostics: FailureDiagnostics;
   #deleted = false;
 
   private constructor(name: string, namespace: string, image: string, logFormat: 'text' | 'json', options: RunOptions) {
@@ -64,10 +63,9 @@ export class EchoServer implements AsyncDisposable {
     this.logFormat = logFormat;
     this.#options = options;
     // A failing test keeps the server's log next to its other diagnostics.
-    this.#failureHook = onTestFailure(async (test) => {
+    this.#diagnostics = new FailureDiagnostics(`echo server ${namespace}/${name}`, async () => {
       const logs = await this.logs().catch((error: unknown) => `(cannot read the log: ${(error as Error).message})`);
-      await mkdir(test.artifactsDir, { recursive: true });
-      await writeFile(path.join(test.artifactsDir, `echo-server-${name}.log`), redactText(logs));
+      return new Map([[`echo-server-${name}.log`, redactText(logs)]]);
     });
   }
 
@@ -211,7 +209,7 @@ export class EchoServer implements AsyncDisposable {
   async delete({ wait = true, timeout = 60_000 }: { wait?: boolean; timeout?: number } = {}): Promise<void> {
     if (this.#deleted) return;
     this.#deleted = true;
-    this.#failureHook[Symbol.dispose]();
+    await this.#diagnostics.snapshotBeforeRemoval();
     const forward = await this.#forward?.catch(() => undefined);
     await forward?.close();
     this.#agent.destroy();
