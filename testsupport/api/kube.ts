@@ -6,7 +6,8 @@ export { collectDiagnostics, type DiagnosticsTarget } from '../cluster/diagnosti
 export { compareRendered, type DriftDifference } from '../cluster/drift.ts';
 export { type ExpectedContainer, expectedContainers } from '../cluster/expected-containers.ts';
 export type { ReasonRecord } from '../cluster/failure-evidence.ts';
-export { jobNamespace, NamespaceDeletionTimeoutError } from '../cluster/job-namespace.ts';
+export { jobNamespace } from '../cluster/job-namespace.ts';
+export { NamespaceDeletionTimeoutError } from '../cluster/namespace-cleanup.ts';
 export type { PodLogHit } from '../cluster/pod-log-assertions.ts';
 export { smokeCheck } from '../cluster/smoke-test.ts';
 export {
