@@ -19,7 +19,8 @@ import { recordDeployment } from './inventory.ts';
 import { jobNamespace } from './job-namespace.ts';
 import { eventuallyInPodLogs, neverInPodLogs, type PodLogHit, type PodLogMatchOptions } from './pod-log-assertions.ts';
 import { manifestObjects, readReleaseManifest } from './release-manifest.ts';
-import { releaseClaims, uninstallWithStorage } from './release-storage.ts';
+import { recordReleaseStorage, releaseClaims, uninstallWithStorage } from './release-storage.ts';
+import { StorageCleaner } from './storage-cleaner.ts';
 import { type ReadyResult, waitForReady } from './wait-ready.ts';
 
 export interface DeployOptions extends ValuesOptions {
@@ -84,6 +85,8 @@ export class ChartDeployment {
   #release: HelmRelease | undefined;
   #progress: ProgressSink | undefined;
   readonly #diagnostics: FailureDiagnostics;
+  /** The claims and volumes its uninstall deletes besides helm, recorded when first seen. */
+  readonly #storage: StorageCleaner;
   #uninstalled = false;
   /** The values of the last install/upgrade, for the inventory's digest. */
   #valuesGiven: Pick<ValuesOptions, 'values' | 'valuesFiles'> = {};
@@ -102,6 +105,7 @@ export class ChartDeployment {
     this.helm = init.helm;
     this.options = init.options;
     this.#progress = init.progress;
+    this.#storage = new StorageCleaner(init.options);
     this.#diagnostics = new FailureDiagnostics(this.releaseName, () =>
       gatherDiagnostics({
         namespace: this.namespace,
@@ -219,6 +223,7 @@ export class ChartDeployment {
       options: this.options,
     });
     await recordDeployment(this, this.#valuesGiven);
+    await recordReleaseStorage(this, this.#storage).catch(() => undefined);
     return result;
   }
 
@@ -258,7 +263,7 @@ export class ChartDeployment {
     if (this.#uninstalled) return;
     this.#uninstalled = true;
     await this.#diagnostics.snapshotBeforeRemoval();
-    await uninstallWithStorage(this, { wait, timeout });
+    await uninstallWithStorage(this, this.#storage, { wait, timeout });
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

@@ -4,15 +4,10 @@ import { ChartTestwareError } from '../errors.ts';
 import { apiMessage, apiStatus, kubeClients } from '../kube/kube-clients.ts';
 import { retryTransient } from '../kube/transient-error.ts';
 import { waitUntil } from '../kube/wait-until.ts';
-import {
-  clusterLeftovers,
-  deleteObjects,
-  orphanedLeftovers,
-  recordLeftovers,
-  releaseVolumes,
-} from './cluster-leftovers.ts';
+import { clusterLeftovers, type Leftovers, orphanedLeftovers, recordLeftovers } from './cluster-leftovers.ts';
 import { namespaceLiveness } from './namespace-liveness.ts';
 import { expiresAtAnnotation, isOurs, keptAnnotation, ownSelector, runIdLabel } from './namespace-ownership.ts';
+import { StorageCleaner } from './storage-cleaner.ts';
 
 /** The namespace could not be deleted in time; the message lists what is left. */
 export class NamespaceDeletionTimeoutError extends ChartTestwareError {}
@@ -97,8 +92,7 @@ export async function sweepNamespaces(
       deleted.map((d) => d.name),
       { wait },
     );
-  await deleteObjects(options, orphans.objects);
-  if (orphans.volumes.length > 0) result.nodeDataLeft.push(...(await releaseVolumes(options, orphans.volumes)));
+  result.nodeDataLeft.push(...(await leftoversCleaner(options, orphans).clean({ wait: true })));
   return result;
 }
 
@@ -147,10 +141,10 @@ export async function releaseRunNamespaces(options: RunOptions, outcome: { faile
   }
   await deleteNamespaces(options, names, { wait: true });
   const orphans = await orphanedLeftovers(options).catch(() => undefined);
-  if (orphans) {
-    await deleteObjects(options, orphans.objects).catch(() => undefined);
-    await releaseVolumes(options, orphans.volumes).catch(() => undefined);
-  }
+  if (orphans)
+    await leftoversCleaner(options, orphans)
+      .clean({ wait: true })
+      .catch(() => undefined);
 }
 
 /** The kubectl command line (for people to paste) that reaches the run's cluster. */
@@ -159,6 +153,22 @@ export function kubectlCommand(options: RunOptions, args: readonly string[]): st
   if (options.kubeconfig) parts.push('--kubeconfig', options.kubeconfig);
   if (options.kubeContext) parts.push('--context', options.kubeContext);
   return [...parts, ...args].join(' ');
+}
+
+/**
+ * The clean-up of leftovers as they were found: the volumes first seen (deleted last, once their node data is gone),
+ * then, when given, the step that deletes their namespaces, then the other cluster-scoped leftovers (deleted first).
+ */
+function leftoversCleaner(
+  options: RunOptions,
+  leftovers: Leftovers,
+  namespaces?: (wait: boolean) => Promise<void>,
+): StorageCleaner {
+  const cleaner = new StorageCleaner(options);
+  for (const { volume, namespace } of leftovers.volumes) cleaner.volume(volume, namespace, { nodeData: true });
+  if (namespaces) cleaner.step('the namespaces', namespaces);
+  for (const object of leftovers.objects) cleaner.object(object);
+  return cleaner;
 }
 
 /**
@@ -176,14 +186,18 @@ export async function deleteNamespaces(
   await recordLeftovers(options, leftovers).catch((error: unknown) => {
     throw apiError('cannot record the cluster-scoped leftovers of the namespaces', error);
   });
-  await deleteObjects(options, leftovers.objects).catch((error: unknown) => {
-    throw apiError('cannot delete the cluster-scoped leftovers of the namespaces', error);
-  });
-  await Promise.all(names.map((name) => deleteQuietly(options, name)));
-  if (!wait) return;
   const timeout = options.timeouts.namespaceDeleteTimeoutMs;
-  await waitForNamespacesGone(options, names, timeout, leftovers.objects);
-  const left = await releaseVolumes(options, leftovers.volumes);
+  const cleaner = leftoversCleaner(options, leftovers, async (waitForThem) => {
+    await Promise.all(names.map((name) => deleteQuietly(options, name)));
+    if (waitForThem) await waitForNamespacesGone(options, names, timeout, leftovers.objects);
+  });
+  const left = await cleaner.clean({ wait }).catch((error: unknown) => {
+    // the namespaces' own step and the wait throw errors of ours; the API's are the leftovers' deletion
+    throw apiStatus(error) !== undefined
+      ? apiError('cannot delete what the namespaces left outside them', error)
+      : error;
+  });
+  if (!wait) return;
   for (const line of left) process.stderr.write(`[chart-testware] node data left: ${line}\n`);
   await waitForNamespacesGone(
     options,

@@ -1,9 +1,9 @@
 import type { KubernetesObject, V1PersistentVolumeClaim, V1StatefulSet } from '@kubernetes/client-node';
 import type { RunOptions } from '../config/options.ts';
 import type { HelmTestAdaptor } from '../helm/helm-test-adaptor.ts';
-import { apiStatus, kubeClients } from '../kube/kube-clients.ts';
+import { kubeClients } from '../kube/kube-clients.ts';
 import { waitUntil } from '../kube/wait-until.ts';
-import { releaseVolumesWhenUnused } from './release-volumes.ts';
+import { releaseVolumesWhenUnused, type StorageCleaner } from './storage-cleaner.ts';
 
 /** What the uninstall of a release needs to know about it. */
 export interface StoredRelease {
@@ -41,22 +41,34 @@ export async function releaseClaims(release: StoredRelease): Promise<ReleaseClai
   return { all, templated };
 }
 
-const ignoreMissing = (error: unknown) => {
-  if (apiStatus(error) !== 404) throw error;
-};
+/**
+ * Records in `cleaner` what the release's uninstall must delete besides what helm deletes: the volumes bound to any
+ * of its claims, then the claims its StatefulSets made (helm leaves those). Called when they are first seen (the
+ * release became ready) and again at its uninstall; returns the claims found now.
+ */
+export async function recordReleaseStorage(release: StoredRelease, cleaner: StorageCleaner): Promise<ReleaseClaims> {
+  const claims = await releaseClaims(release);
+  for (const claim of claims.all) {
+    const name = claim.spec?.volumeName;
+    if (name) cleaner.volume({ metadata: { name } }, release.namespace, { nodeData: false });
+  }
+  for (const claim of claims.templated) cleaner.claim(release.namespace, claim.metadata?.name ?? '');
+  return claims;
+}
 
 /**
- * Uninstalls the release, deletes the claims its StatefulSets made (helm leaves those) and the PersistentVolumes
- * bound to any of its claims; with `wait`, until all of it is gone.
+ * Uninstalls the release while `cleaner` deletes what it recorded (claims, then volumes): helm's --wait would wait
+ * forever for a PV still bound to a claim it does not delete. Kubernetes keeps a claim until no pod uses it and a
+ * bound volume until its claim is gone. With `wait`, until all of it is gone.
  */
 export async function uninstallWithStorage(
   release: StoredRelease,
+  cleaner: StorageCleaner,
   { wait, timeout }: { wait: boolean; timeout?: number },
 ): Promise<void> {
-  const { options, namespace } = release;
-  const { core } = kubeClients(options);
-  const { all: claims, templated } = await releaseClaims(release).catch(() => ({ all: [], templated: [] }));
-  const volumes = claims.map((claim) => claim.spec?.volumeName).filter((name): name is string => !!name);
+  const { options } = release;
+  const claims = await recordReleaseStorage(release, cleaner).catch(() => ({ all: [], templated: [] }));
+  const volumes = cleaner.recordedNames('PersistentVolume');
   // helm's --wait would wait until its timeout for a PV that our node-data finalizer holds: release those once
   // no pod mounts them any more, alongside
   const uninstalled = new AbortController();
@@ -64,7 +76,7 @@ export async function uninstallWithStorage(
   const releasing = releaseVolumesWhenUnused(
     options,
     release,
-    claims.map((claim) => claim.metadata?.name ?? ''),
+    claims.all.map((claim) => claim.metadata?.name ?? ''),
     volumes,
     uninstalled.signal,
   ).then(
@@ -72,32 +84,36 @@ export async function uninstallWithStorage(
     (error: unknown) => error,
   );
   try {
-    // helm's --wait would wait forever for a PV still bound to a claim it does not delete: delete those alongside
     await Promise.all([
       release.helm.uninstall(release.releaseName, {
         wait,
         ignoreNotFound: true,
         timeout: timeout ?? options.timeouts.helmTimeoutMs,
       }),
-      ...templated.map((claim) =>
-        core
-          .deleteNamespacedPersistentVolumeClaim({ name: claim.metadata?.name ?? '', namespace })
-          .catch(ignoreMissing),
-      ),
+      cleaner.clean({ wait }),
     ]);
   } finally {
     uninstalled.abort();
   }
   const releaseError = await releasing;
   if (releaseError) throw releaseError;
-  if (volumes.length === 0 && templated.length === 0) return;
-  await Promise.all(volumes.map((name) => core.deletePersistentVolume({ name }).catch(ignoreMissing)));
-  if (wait) await waitUntilDeleted(release, claims, volumes, timeout ?? options.timeouts.namespaceDeleteTimeoutMs);
+  const claimNames = [
+    ...claims.all.map((claim) => claim.metadata?.name ?? ''),
+    ...cleaner.recordedNames('PersistentVolumeClaim'),
+  ];
+  if (wait && cleaner.recorded.length > 0) {
+    await waitUntilDeleted(
+      release,
+      [...new Set(claimNames)],
+      volumes,
+      timeout ?? options.timeouts.namespaceDeleteTimeoutMs,
+    );
+  }
 }
 
 async function waitUntilDeleted(
   release: StoredRelease,
-  claims: readonly V1PersistentVolumeClaim[],
+  claims: readonly string[],
   volumes: readonly string[],
   timeout: number,
 ): Promise<void> {
@@ -110,8 +126,7 @@ async function waitUntilDeleted(
   await waitUntil(
     async () => {
       for (const name of volumes) if (await exists(core.readPersistentVolume({ name }))) return false;
-      for (const claim of claims) {
-        const name = claim.metadata?.name ?? '';
+      for (const name of claims) {
         if (await exists(core.readNamespacedPersistentVolumeClaim({ name, namespace: release.namespace })))
           return false;
       }
@@ -121,7 +136,7 @@ async function waitUntilDeleted(
       timeout,
       interval: 100,
       description: `claims and volumes of release ${release.releaseName} to be deleted (${[
-        ...claims.map((claim) => `pvc/${claim.metadata?.name}`),
+        ...claims.map((name) => `pvc/${name}`),
         ...volumes.map((name) => `pv/${name}`),
       ].join(', ')})`,
     },
