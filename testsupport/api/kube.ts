@@ -31,6 +31,7 @@ export { execInPod } from '../kube/pod-exec.ts';
 export { podLogs } from '../kube/pod-logs.ts';
 export type { PortForwardTarget } from '../kube/port-forward.ts';
 export { ResourceWatch, type WatchEvent, type WatchEventType, type WatchQuery } from '../kube/resource-watch.ts';
+export { type RunContext, runContext } from '../kube/run-context.ts';
 export {
   type ClusterView,
   type Condition,

@@ -1,23 +1,29 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import type { CoreV1Event, KubernetesObject, V1PersistentVolumeClaim, V1Pod, V1Service } from '@kubernetes/client-node';
-import { loadOptions, type RunOptions } from '../config/options.ts';
+import type { RunOptions } from '../config/options.ts';
 import { ChartTestwareError } from '../errors.ts';
 import { type HelmRelease, type HelmRevision, HelmTestAdaptor, type ValuesOptions } from '../helm/helm-test-adaptor.ts';
 import { parseManifest, type YamlRules } from '../helm/manifest-parser.ts';
 import { type EventQuery, listEvents } from '../kube/events.ts';
-import { kubeClients } from '../kube/kube-clients.ts';
 import { knownKind, type ObjectRef } from '../kube/object-ref.ts';
 import { type ExecOptions, type ExecResult, execInPod } from '../kube/pod-exec.ts';
 import { type LogsOptions, podLogs } from '../kube/pod-logs.ts';
 import type { ProgressSink } from '../kube/progress.ts';
+import { type RunContext, runContext } from '../kube/run-context.ts';
 import { retryTransient } from '../kube/transient-error.ts';
 import { gatherDiagnostics } from './diagnostics.ts';
 import { type DriftReport, liveDrift } from './drift.ts';
 import { FailureDiagnostics } from './failure-diagnostics.ts';
 import { recordDeployment } from './inventory.ts';
 import { jobNamespace } from './job-namespace.ts';
-import { eventuallyInPodLogs, neverInPodLogs, type PodLogHit, type PodLogMatchOptions } from './pod-log-assertions.ts';
+import {
+  eventuallyInPodLogs,
+  neverInPodLogs,
+  type PodLogHit,
+  type PodLogMatchOptions,
+  type PodLogScope,
+} from './pod-log-assertions.ts';
 import { manifestObjects, readReleaseManifest } from './release-manifest.ts';
 import { recordReleaseStorage, releaseClaims, uninstallWithStorage } from './release-storage.ts';
 import { StorageCleaner } from './storage-cleaner.ts';
@@ -35,7 +41,9 @@ export interface DeployOptions extends ValuesOptions {
   readonly signal?: AbortSignal;
   readonly helm?: HelmTestAdaptor;
   readonly progress?: ProgressSink;
+  /** The run's options (default: from the environment and the config file); or give its whole `context`. */
   readonly options?: RunOptions;
+  readonly context?: RunContext;
 }
 
 export interface ReadyOptions {
@@ -82,6 +90,7 @@ export class ChartDeployment {
   readonly namespace: string;
   readonly helm: HelmTestAdaptor;
   readonly options: RunOptions;
+  readonly #context: RunContext;
   #release: HelmRelease | undefined;
   #progress: ProgressSink | undefined;
   readonly #diagnostics: FailureDiagnostics;
@@ -96,22 +105,23 @@ export class ChartDeployment {
     releaseName: string;
     namespace: string;
     helm: HelmTestAdaptor;
-    options: RunOptions;
+    context: RunContext;
     progress: ProgressSink | undefined;
   }) {
     this.chart = init.chart;
     this.releaseName = init.releaseName;
     this.namespace = init.namespace;
     this.helm = init.helm;
-    this.options = init.options;
+    this.options = init.context.options;
+    this.#context = init.context;
     this.#progress = init.progress;
-    this.#storage = new StorageCleaner(init.options);
+    this.#storage = new StorageCleaner(init.context.options);
     this.#diagnostics = new FailureDiagnostics(this.releaseName, () =>
       gatherDiagnostics({
         namespace: this.namespace,
         releaseName: this.releaseName,
         helm: this.helm,
-        options: this.options,
+        context: this.#context,
       }),
     );
   }
@@ -122,7 +132,8 @@ export class ChartDeployment {
    * ChartNotReadyError / WaitTimeoutError is thrown.
    */
   static async install(chart: string, deploy: DeployOptions = {}): Promise<ChartDeployment> {
-    const options = deploy.options ?? loadOptions();
+    const context = deploy.context ?? runContext(deploy.options);
+    const options = context.options;
     const namespace = deploy.namespace ?? (await jobNamespace(options));
     const helm = (deploy.helm ?? (await HelmTestAdaptor.create())).inNamespace(namespace);
     const deployment = new ChartDeployment({
@@ -130,7 +141,7 @@ export class ChartDeployment {
       releaseName: deploy.releaseName ?? uniqueReleaseName(chart),
       namespace,
       helm,
-      options,
+      context,
       progress: deploy.progress,
     });
     deployment.#valuesGiven = deploy;
@@ -220,7 +231,7 @@ export class ChartDeployment {
       signal: ready.signal,
       progress: ready.progress ?? this.#progress,
       onReady: ready.onReady,
-      options: this.options,
+      context: this.#context,
     });
     await recordDeployment(this, this.#valuesGiven);
     await recordReleaseStorage(this, this.#storage).catch(() => undefined);
@@ -285,7 +296,7 @@ export class ChartDeployment {
         hint: `pass it: resources('${kind}', 'group/version')`,
       });
     }
-    const { objects } = kubeClients(this.options);
+    const { objects } = this.#context.kube;
     const found = new Map<string, T>();
     for (const selector of this.selectors) {
       const list = await objects.list<T>(
@@ -327,14 +338,14 @@ export class ChartDeployment {
   }
 
   /** Runs a command (argv) in one of the release's pods (by name, or the first whose name starts with it). */
-  async exec(pod: string, command: readonly string[], options: Omit<ExecOptions, 'options'> = {}): Promise<ExecResult> {
+  async exec(pod: string, command: readonly string[], options: Omit<ExecOptions, 'context'> = {}): Promise<ExecResult> {
     const name = await this.#podName(pod);
-    return execInPod(this.namespace, name, command, { ...options, options: this.options });
+    return execInPod(this.namespace, name, command, { ...options, context: this.#context });
   }
 
   /** A container's log (`previous: true`: of its last crashed instance). */
-  async logs(pod: string, options: Omit<LogsOptions, 'options'> = {}): Promise<string> {
-    return podLogs(this.namespace, await this.#podName(pod), { ...options, options: this.options });
+  async logs(pod: string, options: Omit<LogsOptions, 'context'> = {}): Promise<string> {
+    return podLogs(this.namespace, await this.#podName(pod), { ...options, context: this.#context });
   }
 
   /**
@@ -342,17 +353,17 @@ export class ChartDeployment {
    * (substring or RegExp) since the test started; returns the matching lines (pod-log-assertions.ts).
    */
   logsEventuallyContain(pattern: string | RegExp, options: PodLogMatchOptions = {}): Promise<PodLogHit[]> {
-    return eventuallyInPodLogs(this, pattern, options);
+    return eventuallyInPodLogs(this.#logScope(), pattern, options);
   }
 
   /** Fails if, watching for `options.timeout` ms (default 5 s), a log line of the release's containers matches. */
   logsNeverContain(pattern: string | RegExp, options: PodLogMatchOptions = {}): Promise<void> {
-    return neverInPodLogs(this, pattern, options);
+    return neverInPodLogs(this.#logScope(), pattern, options);
   }
 
   /** Events of the release namespace, oldest first (narrow them with kind/name/type/reason). */
-  events(query: Omit<EventQuery, 'options'> = {}): Promise<CoreV1Event[]> {
-    return listEvents(this.namespace, { ...query, options: this.options });
+  events(query: Omit<EventQuery, 'context'> = {}): Promise<CoreV1Event[]> {
+    return listEvents(this.namespace, { ...query, context: this.#context });
   }
 
   status(): Promise<HelmRelease> {
@@ -373,8 +384,12 @@ export class ChartDeployment {
     return (await releaseClaims(this)).all;
   }
 
+  #logScope(): PodLogScope {
+    return { namespace: this.namespace, selectors: this.selectors, context: this.#context };
+  }
+
   async #podName(pod: string): Promise<string> {
-    const { core } = kubeClients(this.options);
+    const { core } = this.#context.kube;
     try {
       await core.readNamespacedPod({ name: pod, namespace: this.namespace });
       return pod;

@@ -2,12 +2,11 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { KubernetesObject, V1Pod } from '@kubernetes/client-node';
 import { stringify } from 'yaml';
-import { loadOptions, type RunOptions } from '../config/options.ts';
 import type { HelmTestAdaptor } from '../helm/helm-test-adaptor.ts';
 import { formatEvent, listEvents } from '../kube/events.ts';
-import { kubeClients } from '../kube/kube-clients.ts';
 import { describeRef, knownKind, type ObjectRef } from '../kube/object-ref.ts';
 import { podLogs } from '../kube/pod-logs.ts';
+import { type RunContext, runContext } from '../kube/run-context.ts';
 import type { ClusterView } from '../kube/wait-for.ts';
 import { isSecretKey, redacted, redactText } from '../record/secret-redaction.ts';
 import { readinessCondition, readinessRelatedKinds } from './readiness.ts';
@@ -18,7 +17,8 @@ export interface DiagnosticsTarget {
   /** With a release: helm status/history/manifest too, and "not ready" judged for the release's objects. */
   readonly releaseName?: string;
   readonly helm?: HelmTestAdaptor;
-  readonly options?: RunOptions;
+  /** The run's options and clients; default: runContext() (the run's, from the environment). */
+  readonly context?: RunContext;
 }
 
 /** Diagnostics as files: relative path -> content (already redacted). */
@@ -80,18 +80,18 @@ const workloadKinds = ['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'Persist
  * the helm CLI is the fallback), all at once: fast enough to take before every uninstall inside a test.
  */
 export async function gatherDiagnostics(target: DiagnosticsTarget): Promise<DiagnosticsFiles> {
-  const options = target.options ?? loadOptions();
+  const context = target.context ?? runContext();
   const sink = diagnosticsSink();
   let manifest: string | undefined;
   const [, , view] = await Promise.all([
     sink.attempt('events', async () => {
-      const events = await listEvents(target.namespace, { options });
+      const events = await listEvents(target.namespace, { context });
       sink.put('events.txt', `${events.map(formatEvent).join('\n')}\n`);
     }),
     sink.attempt('helm release', async () => {
-      manifest = await gatherRelease(target, options, sink);
+      manifest = await gatherRelease(target, context, sink);
     }),
-    snapshotView(options, target.namespace, [...workloadKinds, 'ConfigMap', 'ServiceAccount']).catch(
+    snapshotView(context, target.namespace, [...workloadKinds, 'ConfigMap', 'ServiceAccount']).catch(
       (error: unknown) => {
         sink.errors.push(`objects: ${(error as Error).message}`);
         return undefined;
@@ -99,7 +99,7 @@ export async function gatherDiagnostics(target: DiagnosticsTarget): Promise<Diag
     ),
   ]);
   if (view) await sink.attempt('not-ready objects', async () => gatherNotReady(target, view, manifest, sink));
-  await sink.attempt('logs', async () => gatherLogs(target, options, view, sink));
+  await sink.attempt('logs', async () => gatherLogs(target, context, view, sink));
   if (sink.errors.length > 0) sink.put('collection-errors.txt', `${sink.errors.join('\n')}\n`);
   return sink.files;
 }
@@ -107,12 +107,12 @@ export async function gatherDiagnostics(target: DiagnosticsTarget): Promise<Diag
 /** helm-status.json, helm-history.json and manifest.yaml of the target's release; returns its manifest. */
 async function gatherRelease(
   target: DiagnosticsTarget,
-  options: RunOptions,
+  context: RunContext,
   sink: DiagnosticsSink,
 ): Promise<string | undefined> {
   if (!target.releaseName) return undefined;
   const name = target.releaseName;
-  const records = await readReleaseRecords(options, target.namespace, name);
+  const records = await readReleaseRecords(context.options, target.namespace, name);
   const last = records.at(-1);
   let manifest: string | undefined;
   if (last) {
@@ -212,13 +212,13 @@ async function gatherNotReady(
 /** logs/<pod>/<container>.log of each started container, and .previous.log of each restarted one. */
 async function gatherLogs(
   target: DiagnosticsTarget,
-  options: RunOptions,
+  context: RunContext,
   view: ClusterView | undefined,
   sink: DiagnosticsSink,
 ): Promise<void> {
   const pods =
     (view ? podsOfTarget(target, view.list<V1Pod>('Pod', target.namespace)) : undefined) ??
-    (await kubeClients(options).core.listNamespacedPod({ namespace: target.namespace })).items;
+    (await context.kube.core.listNamespacedPod({ namespace: target.namespace })).items;
   const reads: Promise<void>[] = [];
   for (const pod of pods) {
     const podName = pod.metadata?.name ?? '?';
@@ -228,7 +228,7 @@ async function gatherLogs(
       const read = (previous: boolean) => async () =>
         sink.put(
           `${base}${previous ? '.previous' : ''}.log`,
-          await podLogs(target.namespace, podName, { container: status.name, previous, options }),
+          await podLogs(target.namespace, podName, { container: status.name, previous, context }),
         );
       if (status.state?.running || status.state?.terminated) {
         reads.push(sink.attempt(`log of ${podName}/${status.name}`, read(false)));
@@ -275,11 +275,11 @@ export function redactObject<T>(object: T): T {
 
 /** A one-shot ClusterView from lists, for judging readiness outside a wait. */
 async function snapshotView(
-  options: RunOptions,
+  context: RunContext,
   namespace: string,
   objectKinds: readonly string[],
 ): Promise<ClusterView> {
-  const { objects } = kubeClients(options);
+  const { objects } = context.kube;
   const kinds = [...new Set([...objectKinds, ...readinessRelatedKinds])];
   const lists = new Map<string, KubernetesObject[]>();
   await Promise.all(

@@ -1,5 +1,5 @@
 import { type KubernetesObject, PatchStrategy, setHeaderOptions, type V1Namespace } from '@kubernetes/client-node';
-import { loadOptions, type RunOptions } from '../config/options.ts';
+import type { RunOptions } from '../config/options.ts';
 import { ChartTestwareError } from '../errors.ts';
 import { apiMessage, apiStatus, kubeClients } from '../kube/kube-clients.ts';
 import { retryTransient } from '../kube/transient-error.ts';
@@ -61,7 +61,7 @@ export interface SweepResult {
  * the end of this run).
  */
 export async function sweepNamespaces(
-  options: RunOptions = loadOptions(),
+  options: RunOptions,
   { wait = true, dryRun = false }: { wait?: boolean; dryRun?: boolean } = {},
 ): Promise<SweepResult> {
   const { core } = kubeClients(options);
@@ -98,7 +98,7 @@ export async function sweepNamespaces(
 
 /** The names of the namespaces of ours whose run is dead (see sweepNamespaces); deletes them unless dryRun. */
 export async function deleteExpiredNamespaces(
-  options: RunOptions = loadOptions(),
+  options: RunOptions,
   flags: { wait?: boolean; dryRun?: boolean } = {},
 ): Promise<string[]> {
   return (await sweepNamespaces(options, flags)).deleted.map((d) => d.name);

@@ -1,7 +1,7 @@
-import { loadOptions } from '../config/options.ts';
-import { apiStatus, kubeClients } from '../kube/kube-clients.ts';
+import { apiStatus } from '../kube/kube-clients.ts';
 import type { ObjectRef } from '../kube/object-ref.ts';
 import { stderrProgress } from '../kube/progress.ts';
+import { runContext } from '../kube/run-context.ts';
 import { type WaitForOptions, type WaitForResult, waitFor } from '../kube/wait-for.ts';
 import { type ExistenceCheck, FailFast } from './fail-fast.ts';
 import { describeRecord, FailureEvidence, type ReasonRecord } from './failure-evidence.ts';
@@ -30,7 +30,8 @@ export async function waitForReady(objects: readonly ObjectRef[], options: WaitF
       progress(`${label}: ${describeRecord(record)}; not final, waiting on (the wait fails only if it repeats)`);
     }
   });
-  const { core } = kubeClients(options.options ?? loadOptions());
+  const context = options.context ?? runContext();
+  const { core } = context.kube;
   const exists: ExistenceCheck = async (kind, namespace, name) => {
     try {
       if (kind === 'Secret') await core.readNamespacedSecret({ name, namespace });
@@ -46,6 +47,7 @@ export async function waitForReady(objects: readonly ObjectRef[], options: WaitF
     recordingTransitions(readinessCondition(new FailFast(evidence, { exists })), options.label),
     {
       ...options,
+      context,
       related: [...readinessRelatedKinds, ...(options.related ?? [])],
     },
   );
