@@ -105,17 +105,17 @@ export class ChartDeployment {
     releaseName: string;
     namespace: string;
     helm: HelmTestAdaptor;
-    context: RunContext;
+    options: RunOptions;
     progress: ProgressSink | undefined;
   }) {
     this.chart = init.chart;
     this.releaseName = init.releaseName;
     this.namespace = init.namespace;
     this.helm = init.helm;
-    this.options = init.context.options;
-    this.#context = init.context;
+    this.options = init.options;
+    this.#context = runContext(init.options);
     this.#progress = init.progress;
-    this.#storage = new StorageCleaner(init.context.options);
+    this.#storage = new StorageCleaner(init.options);
     this.#diagnostics = new FailureDiagnostics(this.releaseName, () =>
       gatherDiagnostics({
         namespace: this.namespace,
@@ -141,7 +141,7 @@ export class ChartDeployment {
       releaseName: deploy.releaseName ?? uniqueReleaseName(chart),
       namespace,
       helm,
-      context,
+      options,
       progress: deploy.progress,
     });
     deployment.#valuesGiven = deploy;
