@@ -1,6 +1,7 @@
 // A throwaway job namespace for a benchmark, made and released the way a test run does it.
 import { randomBytes } from 'node:crypto';
-import { ensureJobNamespace, releaseRunNamespaces } from '../testsupport/cluster/job-namespace.ts';
+import { ensureJobNamespace } from '../testsupport/cluster/job-namespace.ts';
+import { releaseRunNamespaces } from '../testsupport/cluster/namespace-cleanup.ts';
 import { type RunOptions, resolveOptions } from '../testsupport/config/options.ts';
 
 export async function benchNamespace(

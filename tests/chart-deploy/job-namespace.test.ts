@@ -2,17 +2,16 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { afterAll, expect, test } from '@jest/globals';
 import { execa } from 'execa';
+import { ensureJobNamespace } from '../../testsupport/cluster/job-namespace.ts';
+import { deleteExpiredNamespaces, releaseRunNamespaces } from '../../testsupport/cluster/namespace-cleanup.ts';
 import {
-  deleteExpiredNamespaces,
-  ensureJobNamespace,
   expiresAtAnnotation,
   keptAnnotation,
   managedByLabel,
   managedByValue,
   ownerAnnotation,
-  releaseRunNamespaces,
   runIdLabel,
-} from '../../testsupport/cluster/job-namespace.ts';
+} from '../../testsupport/cluster/namespace-ownership.ts';
 import { type RunOptions, resolveOptions } from '../../testsupport/config/options.ts';
 import { ConfigError, mark } from '../../testsupport/index.ts';
 import { apiStatus, kubeClients } from '../../testsupport/kube/kube-clients.ts';

@@ -4,15 +4,14 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { afterAll, expect, test } from '@jest/globals';
 import { leftoverOfLabel } from '../../testsupport/cluster/cluster-leftovers.ts';
+import { releaseRunNamespaces, sweepNamespaces } from '../../testsupport/cluster/namespace-cleanup.ts';
 import {
   expiresAtAnnotation,
   managedByLabel,
   managedByValue,
   ownerAnnotation,
-  releaseRunNamespaces,
   runIdLabel,
-  sweepNamespaces,
-} from '../../testsupport/cluster/job-namespace.ts';
+} from '../../testsupport/cluster/namespace-ownership.ts';
 import { nodesAreThisHost } from '../../testsupport/cluster/node-data.ts';
 import { heartbeatAnnotation, heartbeatLeaseName } from '../../testsupport/cluster/run-heartbeat.ts';
 import { type RunOptions, resolveOptions } from '../../testsupport/config/options.ts';

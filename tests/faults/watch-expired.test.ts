@@ -5,6 +5,7 @@ import { loadOptions, type RunOptions } from '../../testsupport/config/options.t
 import { mark } from '../../testsupport/index.ts';
 import { kubeClients } from '../../testsupport/kube/kube-clients.ts';
 import { execInPod } from '../../testsupport/kube/pod-exec.ts';
+import { runContext } from '../../testsupport/kube/run-context.ts';
 import { waitFor } from '../../testsupport/kube/wait-for.ts';
 import { waitUntil } from '../../testsupport/kube/wait-until.ts';
 import { busyboxValues, fixtureChart } from '../chart-deploy/fixtures.ts';
@@ -65,7 +66,7 @@ mark('chart_deploy').describe('faults mid-run: a watch outlives its history', ()
       },
       {
         related: ['Event'],
-        options: proxied,
+        context: runContext(proxied),
         timeout: 180_000,
         progress: (line) => progress.push(line),
         progressIntervalMs: 200,

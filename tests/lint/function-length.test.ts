@@ -1,5 +1,5 @@
 // No function over 60 lines in testsupport/helm and testsupport/cluster (issue 10: smaller rooms), read with the
-// TypeScript compiler. cluster/ is being split: its long functions of today are named below, for now.
+// TypeScript compiler.
 import path from 'node:path';
 import { expect, test } from '@jest/globals';
 import { mark } from '../../testsupport/context/mark.ts';
@@ -7,15 +7,6 @@ import { functionSizes, sizesIn } from './function-length.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const limit = 60;
-
-/** Temporary: cluster/ functions over the limit until the split of cluster/ lands. Empty it then; never add to it. */
-const allowedForNow = new Set([
-  'cluster/diagnostics.ts:gatherDiagnostics',
-  'cluster/fail-fast.ts:FailFast.#podCandidates',
-  'cluster/chart-deployment.ts:ChartDeployment.uninstall',
-  'cluster/fail-fast.ts:FailFast.claimFailure',
-  'cluster/fail-fast.ts:claimCandidate',
-]);
 
 mark('no_deploy').describe('function length', () => {
   test('every kind of function is measured from its first to its last line, under its name', () => {
@@ -32,10 +23,8 @@ mark('no_deploy').describe('function length', () => {
 
   test(`no function in testsupport/helm or testsupport/cluster is over ${limit} lines`, () => {
     const sizes = ['helm', 'cluster'].flatMap((layer) => sizesIn(path.join(root, 'testsupport', layer)));
-    const tooLong = sizes.filter((size) => size.lines > limit && !allowedForNow.has(size.id));
+    expect(sizes.length).toBeGreaterThan(100);
+    const tooLong = sizes.filter((size) => size.lines > limit);
     expect(tooLong.map((size) => `${size.id} (${size.lines} lines)`)).toEqual([]);
-    // an allowed function that was split or renamed leaves the list
-    const stillLong = new Set(sizes.filter((size) => size.lines > limit).map((size) => size.id));
-    expect([...allowedForNow].filter((id) => !stillLong.has(id))).toEqual([]);
   });
 });

@@ -12,7 +12,7 @@ import {
   managedByLabel,
   managedByValue,
   runIdLabel,
-} from '../../testsupport/cluster/job-namespace.ts';
+} from '../../testsupport/cluster/namespace-ownership.ts';
 // Direct imports (not index.ts, which pulls in Jest): bench/tango-base.ts uses this class outside Jest.
 import { loadOptions } from '../../testsupport/config/options.ts';
 import { ChartTestwareError } from '../../testsupport/errors.ts';

@@ -6,7 +6,8 @@ export { compareRendered, type DriftDifference } from '../cluster/drift.ts';
 export { type ExpectedContainer, expectedContainers } from '../cluster/expected-containers.ts';
 export type { ReasonRecord } from '../cluster/failure-evidence.ts';
 export { type Fault, FaultError, type FaultTarget, ReleaseFaults } from '../cluster/faults.ts';
-export { jobNamespace, NamespaceDeletionTimeoutError } from '../cluster/job-namespace.ts';
+export { jobNamespace } from '../cluster/job-namespace.ts';
+export { NamespaceDeletionTimeoutError } from '../cluster/namespace-cleanup.ts';
 export type { PodLogHit } from '../cluster/pod-log-assertions.ts';
 export type { FailedFunction, ReadinessRule, ReadyFunction } from '../cluster/readiness-rules.ts';
 export {
@@ -41,6 +42,7 @@ export { execInPod } from '../kube/pod-exec.ts';
 export { podLogs } from '../kube/pod-logs.ts';
 export type { PortForwardTarget } from '../kube/port-forward.ts';
 export { ResourceWatch, type WatchEvent, type WatchEventType, type WatchQuery } from '../kube/resource-watch.ts';
+export { type RunContext, runContext } from '../kube/run-context.ts';
 export {
   type ClusterView,
   type Condition,

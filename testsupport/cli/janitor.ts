@@ -2,7 +2,8 @@
 // `npm run janitor [-- --dry-run] [--no-wait] [--force NAMESPACE...]`: deletes the namespaces of chart-testware runs
 // that are dead (past expires-at, their runner on this host gone, or their heartbeat Lease stale), with their
 // cluster-scoped leftovers and node data; prints the live ones it left alone and why.
-import { deleteNamespaces, isOurs, type SweepResult, sweepNamespaces } from '../cluster/job-namespace.ts';
+import { deleteNamespaces, type SweepResult, sweepNamespaces } from '../cluster/namespace-cleanup.ts';
+import { isOurs } from '../cluster/namespace-ownership.ts';
 import { loadOptions } from '../config/options.ts';
 import { ConfigError } from '../errors.ts';
 import { checkCluster } from '../kube/cluster-check.ts';

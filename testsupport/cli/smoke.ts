@@ -14,6 +14,7 @@ import { HelmTestAdaptor } from '../helm/helm-test-adaptor.ts';
 import { LabelSelector } from '../helm/label-selector.ts';
 import { checkCluster } from '../kube/cluster-check.ts';
 import { kubeClients } from '../kube/kube-clients.ts';
+import { runContext } from '../kube/run-context.ts';
 import { checkNamespaceArg, parseCliArgs, runCli, UsageError } from './cli-args.ts';
 
 const usage = `usage: npm run smoke -- --namespace NS [--chart DIR] [--release NAME] [--values FILE]... [--selector LABELS] [--timeout SECONDS]
@@ -110,7 +111,7 @@ async function main(): Promise<number> {
   const report = await smokeTest(namespace, expected, {
     timeout: timeoutSeconds * 1000,
     selector: values.selector,
-    options,
+    context: runContext(options),
   });
   console.log(
     `smoke test passed in ${namespace}: ${report.running}/${report.expected} expected containers running, none waiting`,

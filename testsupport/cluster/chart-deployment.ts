@@ -1,42 +1,40 @@
-import type {
-  CoreV1Event,
-  KubernetesObject,
-  V1PersistentVolumeClaim,
-  V1Pod,
-  V1Service,
-  V1StatefulSet,
-} from '@kubernetes/client-node';
-import { loadOptions, type RunOptions } from '../config/options.ts';
-import { currentTest, onTestFailure } from '../context/test-context.ts';
+import type { CoreV1Event, KubernetesObject, V1PersistentVolumeClaim, V1Pod, V1Service } from '@kubernetes/client-node';
+import type { RunOptions } from '../config/options.ts';
 import { ChartTestwareError } from '../errors.ts';
 import { type HelmRelease, type HelmRevision, HelmTestAdaptor, type ValuesOptions } from '../helm/helm-test-adaptor.ts';
 import { parseManifest, type YamlRules } from '../helm/manifest-parser.ts';
 import { uniqueReleaseName } from '../helm/release-name.ts';
 import { type EventQuery, listEvents } from '../kube/events.ts';
-import { apiStatus, kubeClients } from '../kube/kube-clients.ts';
 import { knownKind, type ObjectRef } from '../kube/object-ref.ts';
 import { type ExecOptions, type ExecResult, execInPod } from '../kube/pod-exec.ts';
 import { type LogsOptions, podLogs } from '../kube/pod-logs.ts';
 import type { ProgressSink } from '../kube/progress.ts';
+import { type RunContext, runContext } from '../kube/run-context.ts';
 import { retryTransient } from '../kube/transient-error.ts';
-import { waitUntil } from '../kube/wait-until.ts';
 import { ChartCrds } from './chart-crds.ts';
 import { chartReference } from './chart-reference.ts';
 import { type AttachTarget, attachedReleaseChangeError, findDeployedRelease } from './deployed-release.ts';
-import { collectDiagnostics, gatherDiagnostics, writeDiagnostics } from './diagnostics.ts';
+import { gatherDiagnostics } from './diagnostics.ts';
 import { type DriftReport, liveDrift } from './drift.ts';
-import { saveFailureDiagnostics } from './failure-diagnostics.ts';
+import { FailureDiagnostics } from './failure-diagnostics.ts';
 import { ReleaseFaults } from './faults.ts';
 import { recordDeployment } from './inventory.ts';
 import { jobNamespace } from './job-namespace.ts';
-import { eventuallyInPodLogs, neverInPodLogs, type PodLogHit, type PodLogMatchOptions } from './pod-log-assertions.ts';
+import {
+  eventuallyInPodLogs,
+  neverInPodLogs,
+  type PodLogHit,
+  type PodLogMatchOptions,
+  type PodLogScope,
+} from './pod-log-assertions.ts';
 import { compileRules, type ReadinessRule } from './readiness-rules.ts';
 import { manifestObjects, readReleaseManifest } from './release-manifest.ts';
 import { releaseSelectors } from './release-selector.ts';
 import { releaseSmokeTest } from './release-smoke-test.ts';
+import { recordReleaseStorage, releaseClaims, uninstallWithStorage } from './release-storage.ts';
 import { type ReleaseTestOptions, type ReleaseTestResult, runReleaseTests } from './release-tests.ts';
-import { releaseVolumesWhenUnused } from './release-volumes.ts';
 import type { SmokeOptions, SmokeReport } from './smoke-test.ts';
+import { StorageCleaner } from './storage-cleaner.ts';
 import { replaceStuckStatefulSetPods } from './stuck-pods.ts';
 import { type ReadyResult, waitForReady } from './wait-ready.ts';
 
@@ -54,7 +52,9 @@ export interface DeployOptions extends ValuesOptions {
   readonly signal?: AbortSignal;
   readonly helm?: HelmTestAdaptor;
   readonly progress?: ProgressSink;
+  /** The run's options (default: from the environment and the config file); or give its whole `context`. */
   readonly options?: RunOptions;
+  readonly context?: RunContext;
   /** Readiness rules of this release's kinds, before chart-testware.json's; kept for its later waits. */
   readonly readiness?: readonly ReadinessRule[];
 }
@@ -81,9 +81,6 @@ export interface ChangeOptions extends ValuesOptions {
   readonly replaceStuckPods?: boolean;
 }
 
-/** Snapshot hooks of uninstalled deployments, by the test that uninstalled them (see #snapshotForThisTest). */
-const pendingSnapshots = new Map<string, Disposable[]>();
-
 /**
  * A helm release installed for a test, with readiness, queries and clean-up:
  * `await using app = await ChartDeployment.install('charts/tango-base', { values: {...} })`.
@@ -97,11 +94,13 @@ export class ChartDeployment {
   readonly namespace: string;
   readonly helm: HelmTestAdaptor;
   readonly options: RunOptions;
+  readonly #context: RunContext;
   #release: HelmRelease | undefined;
   #progress: ProgressSink | undefined;
-  #failureHook: Disposable;
+  readonly #diagnostics: FailureDiagnostics;
+  /** The claims and volumes its uninstall deletes besides helm, recorded when first seen. */
+  readonly #storage: StorageCleaner;
   #uninstalled = false;
-  #diagnosticsSaved = false;
   /** Made by attach(): a release this run did not install, which it never upgrades, rolls back or uninstalls. */
   #attached = false;
   /** The values of the last install/upgrade, for the inventory's digest. */
@@ -121,14 +120,17 @@ export class ChartDeployment {
     this.namespace = init.namespace;
     this.helm = init.helm;
     this.options = init.options;
+    this.#context = runContext(init.options);
     this.#progress = init.progress;
-    this.#failureHook = onTestFailure(async (test) => {
-      await this.collectDiagnostics(test.artifactsDir).catch((error: unknown) => {
-        process.stderr.write(
-          `[chart-testware] diagnostics of ${this.releaseName} failed: ${(error as Error).message}\n`,
-        );
-      });
-    });
+    this.#storage = new StorageCleaner(init.options);
+    this.#diagnostics = new FailureDiagnostics(this.releaseName, () =>
+      gatherDiagnostics({
+        namespace: this.namespace,
+        releaseName: this.releaseName,
+        helm: this.helm,
+        context: this.#context,
+      }),
+    );
   }
 
   /**
@@ -137,7 +139,8 @@ export class ChartDeployment {
    * ChartNotReadyError / WaitTimeoutError is thrown.
    */
   static async install(chart: string, deploy: DeployOptions = {}): Promise<ChartDeployment> {
-    const options = deploy.options ?? loadOptions();
+    const context = deploy.context ?? runContext(deploy.options);
+    const options = context.options;
     compileRules(deploy.readiness); // a bad readiness rule fails before anything is deployed
     const namespace = deploy.namespace ?? (await jobNamespace(options));
     const helm = (deploy.helm ?? (await HelmTestAdaptor.create())).inNamespace(namespace);
@@ -166,8 +169,7 @@ export class ChartDeployment {
       await crds.recordCreated(namespace);
     } catch (error) {
       await crds.recordCreated(namespace).catch(() => {}); // the install's error is the one to report
-      deployment.#failureHook[Symbol.dispose]();
-      await saveFailureDiagnostics(error, (dir) => deployment.collectDiagnostics(dir));
+      await deployment.#diagnostics.saveFor(error);
       // a failed install may still have created objects and a release record
       await helm.uninstall(deployment.releaseName, { wait: false, ignoreNotFound: true }).catch(() => {});
       throw error;
@@ -177,8 +179,7 @@ export class ChartDeployment {
         await deployment.waitReady({ timeout: deploy.timeout, signal: deploy.signal });
       } catch (error) {
         // in a test, a beforeAll/afterAll or a fixture: under its artifacts folder, linked from each failed test
-        deployment.#diagnosticsSaved = true;
-        await saveFailureDiagnostics(error, (dir) => deployment.collectDiagnostics(dir));
+        await deployment.#diagnostics.saveFor(error);
         await deployment.uninstall({ wait: false }).catch(() => {});
         throw error;
       }
@@ -268,10 +269,11 @@ export class ChartDeployment {
       signal: ready.signal,
       progress: ready.progress ?? this.#progress,
       onReady: ready.onReady,
-      options: this.options,
+      context: this.#context,
       readiness: ready.readiness ?? this.#readiness,
     });
     await recordDeployment(this, this.#valuesGiven);
+    await recordReleaseStorage(this, this.#storage).catch(() => undefined);
     return result;
   }
 
@@ -305,10 +307,6 @@ export class ChartDeployment {
     change: Omit<ChangeOptions, 'values' | 'valuesFiles' | 'reuseValues' | 'chart'> = {},
   ): Promise<HelmRelease> {
     if (this.#attached) throw attachedReleaseChangeError(this, 'rollback');
-    await this.helm.rollback(this.releaseName, revision, {
-      timeout: change.timeout ?? this.options.timeouts.helmTimeoutMs,
-      signal: change.signal,
-    });
     const timeout = change.timeout ?? this.options.timeouts.helmTimeoutMs;
     await this.helm.rollback(this.releaseName, revision, { timeout, signal: change.signal });
     this.#release = await this.status();
@@ -329,110 +327,12 @@ export class ChartDeployment {
     if (this.#attached) throw attachedReleaseChangeError(this, 'uninstall');
     if (this.#uninstalled) return;
     this.#uninstalled = true;
-    this.#failureHook[Symbol.dispose]();
-    await this.#snapshotForThisTest();
-    const { core } = kubeClients(this.options);
-    const ignoreMissing = (error: unknown) => {
-      if (apiStatus(error) !== 404) throw error;
-    };
-    const { all: claims, templated } = await this.#claims().catch(() => ({
-      all: [] as V1PersistentVolumeClaim[],
-      templated: [] as V1PersistentVolumeClaim[],
-    }));
-    const volumes = claims.map((claim) => claim.spec?.volumeName).filter((name): name is string => !!name);
-    // helm's --wait would wait until its timeout for a PV that our node-data finalizer holds: release those once
-    // no pod mounts them any more, alongside
-    const uninstalled = new AbortController();
-    if (!wait) uninstalled.abort(); // without waiting, the run's clean-up releases them
-    const releasing = releaseVolumesWhenUnused(
-      this.options,
-      this,
-      claims.map((claim) => claim.metadata?.name ?? ''),
-      volumes,
-      uninstalled.signal,
-    ).then(
-      () => undefined,
-      (error: unknown) => error,
-    );
-    try {
-      // helm's --wait would wait forever for a PV still bound to a claim it does not delete: delete those alongside
-      await Promise.all([
-        this.helm.uninstall(this.releaseName, {
-          wait,
-          ignoreNotFound: true,
-          timeout: timeout ?? this.options.timeouts.helmTimeoutMs,
-        }),
-        ...templated.map((claim) =>
-          core
-            .deleteNamespacedPersistentVolumeClaim({ name: claim.metadata?.name ?? '', namespace: this.namespace })
-            .catch(ignoreMissing),
-        ),
-      ]);
-    } finally {
-      uninstalled.abort();
-    }
-    const releaseError = await releasing;
-    if (releaseError) throw releaseError;
-    if (volumes.length === 0 && templated.length === 0) return;
-    await Promise.all(volumes.map((name) => core.deletePersistentVolume({ name }).catch(ignoreMissing)));
-    if (!wait) return;
-    const exists = (read: Promise<unknown>) =>
-      read.then(
-        () => true,
-        () => false,
-      );
-    await waitUntil(
-      async () => {
-        for (const name of volumes) if (await exists(core.readPersistentVolume({ name }))) return false;
-        for (const claim of claims) {
-          const name = claim.metadata?.name ?? '';
-          if (await exists(core.readNamespacedPersistentVolumeClaim({ name, namespace: this.namespace }))) return false;
-        }
-        return true;
-      },
-      {
-        timeout: timeout ?? this.options.timeouts.namespaceDeleteTimeoutMs,
-        interval: 100,
-        description: `claims and volumes of release ${this.releaseName} to be deleted (${[
-          ...claims.map((claim) => `pvc/${claim.metadata?.name}`),
-          ...volumes.map((name) => `pv/${name}`),
-        ].join(', ')})`,
-      },
-    );
-  }
-
-  /**
-   * `await using` uninstalls when the test function ends, before Jest knows whether the test failed. So an
-   * uninstall inside a test first takes the diagnostics (API calls only, in memory) and writes them if that
-   * test turns out to have failed.
-   */
-  async #snapshotForThisTest(): Promise<void> {
-    const test = currentTest();
-    if (!test || this.#diagnosticsSaved) return;
-    const key = `${test.testPath}\u0000${test.fullName}`;
-    for (const [other, hooks] of pendingSnapshots) {
-      if (other === key) continue;
-      for (const hook of hooks) hook[Symbol.dispose]();
-      pendingSnapshots.delete(other);
-    }
-    const files = await gatherDiagnostics({
-      namespace: this.namespace,
-      releaseName: this.releaseName,
-      helm: this.helm,
-      options: this.options,
-    }).catch(() => undefined);
-    if (!files) return;
-    const hook = onTestFailure(async (failed) => {
-      hook[Symbol.dispose]();
-      if (failed.testPath === test.testPath && failed.fullName === test.fullName) {
-        await writeDiagnostics(files, failed.artifactsDir);
-      }
-    });
-    pendingSnapshots.set(key, [...(pendingSnapshots.get(key) ?? []), hook]);
+    await this.#diagnostics.snapshotBeforeRemoval();
+    await uninstallWithStorage(this, this.#storage, { wait, timeout });
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
-    if (this.#attached) return this.#failureHook[Symbol.dispose]();
+    if (this.#attached) return this.#diagnostics[Symbol.dispose]();
     await this.uninstall();
   }
 
@@ -451,7 +351,7 @@ export class ChartDeployment {
         hint: `pass it: resources('${kind}', 'group/version')`,
       });
     }
-    const { objects } = kubeClients(this.options);
+    const { objects } = this.#context.kube;
     const found = new Map<string, T>();
     for (const selector of this.selectors) {
       const list = await objects.list<T>(
@@ -493,14 +393,14 @@ export class ChartDeployment {
   }
 
   /** Runs a command (argv) in one of the release's pods (by name, or the first whose name starts with it). */
-  async exec(pod: string, command: readonly string[], options: Omit<ExecOptions, 'options'> = {}): Promise<ExecResult> {
+  async exec(pod: string, command: readonly string[], options: Omit<ExecOptions, 'context'> = {}): Promise<ExecResult> {
     const name = await this.#podName(pod);
-    return execInPod(this.namespace, name, command, { ...options, options: this.options });
+    return execInPod(this.namespace, name, command, { ...options, context: this.#context });
   }
 
   /** A container's log (`previous: true`: of its last crashed instance). */
-  async logs(pod: string, options: Omit<LogsOptions, 'options'> = {}): Promise<string> {
-    return podLogs(this.namespace, await this.#podName(pod), { ...options, options: this.options });
+  async logs(pod: string, options: Omit<LogsOptions, 'context'> = {}): Promise<string> {
+    return podLogs(this.namespace, await this.#podName(pod), { ...options, context: this.#context });
   }
 
   /**
@@ -508,17 +408,17 @@ export class ChartDeployment {
    * (substring or RegExp) since the test started; returns the matching lines (pod-log-assertions.ts).
    */
   logsEventuallyContain(pattern: string | RegExp, options: PodLogMatchOptions = {}): Promise<PodLogHit[]> {
-    return eventuallyInPodLogs(this, pattern, options);
+    return eventuallyInPodLogs(this.#logScope(), pattern, options);
   }
 
   /** Fails if, watching for `options.timeout` ms (default 5 s), a log line of the release's containers matches. */
   logsNeverContain(pattern: string | RegExp, options: PodLogMatchOptions = {}): Promise<void> {
-    return neverInPodLogs(this, pattern, options);
+    return neverInPodLogs(this.#logScope(), pattern, options);
   }
 
   /** Events of the release namespace, oldest first (narrow them with kind/name/type/reason). */
-  events(query: Omit<EventQuery, 'options'> = {}): Promise<CoreV1Event[]> {
-    return listEvents(this.namespace, { ...query, options: this.options });
+  events(query: Omit<EventQuery, 'context'> = {}): Promise<CoreV1Event[]> {
+    return listEvents(this.namespace, { ...query, context: this.#context });
   }
 
   status(): Promise<HelmRelease> {
@@ -530,7 +430,7 @@ export class ChartDeployment {
   }
 
   /** Every long-running container of the deployed manifest runs and none waits (release-smoke-test.ts). */
-  smokeTest(smoke: Omit<SmokeOptions, 'options'> = {}): Promise<SmokeReport> {
+  smokeTest(smoke: Omit<SmokeOptions, 'context'> = {}): Promise<SmokeReport> {
     return releaseSmokeTest(this, smoke);
   }
 
@@ -549,38 +449,20 @@ export class ChartDeployment {
 
   /** Saves events, unready objects, logs and helm status/history/manifest (secrets redacted) into `dir`. */
   collectDiagnostics(dir: string): Promise<string> {
-    return collectDiagnostics(
-      { namespace: this.namespace, releaseName: this.releaseName, helm: this.helm, options: this.options },
-      dir,
-    );
+    return this.#diagnostics.collect(dir);
   }
 
   /** Claims of the release: those in its manifest and those its StatefulSets' volumeClaimTemplates made. */
   async claims(): Promise<V1PersistentVolumeClaim[]> {
-    return (await this.#claims()).all;
+    return (await releaseClaims(this)).all;
   }
 
-  async #claims(): Promise<{ all: V1PersistentVolumeClaim[]; templated: V1PersistentVolumeClaim[] }> {
-    const objects = await this.manifestObjects();
-    const named = new Set(objects.filter((o) => o.kind === 'PersistentVolumeClaim').map((o) => o.metadata?.name));
-    const prefixes = objects
-      .filter((o): o is V1StatefulSet => o.kind === 'StatefulSet')
-      .flatMap((set) =>
-        (set.spec?.volumeClaimTemplates ?? []).map((template) => `${template.metadata?.name}-${set.metadata?.name}-`),
-      );
-    if (named.size === 0 && prefixes.length === 0) return { all: [], templated: [] };
-    const { core } = kubeClients(this.options);
-    const existing = (await core.listNamespacedPersistentVolumeClaim({ namespace: this.namespace })).items;
-    const templated = existing.filter((claim) => {
-      const name = claim.metadata?.name ?? '';
-      return prefixes.some((prefix) => name.startsWith(prefix) && /^\d+$/.test(name.slice(prefix.length)));
-    });
-    const all = [...existing.filter((claim) => named.has(claim.metadata?.name)), ...templated];
-    return { all, templated };
+  #logScope(): PodLogScope {
+    return { namespace: this.namespace, selectors: this.selectors, context: this.#context };
   }
 
   async #podName(pod: string): Promise<string> {
-    const { core } = kubeClients(this.options);
+    const { core } = this.#context.kube;
     try {
       await core.readNamespacedPod({ name: pod, namespace: this.namespace });
       return pod;

@@ -1,12 +1,7 @@
-import {
-  type KubernetesObject,
-  PatchStrategy,
-  setHeaderOptions,
-  type V1PersistentVolume,
-} from '@kubernetes/client-node';
+import { type KubernetesObject, PatchStrategy, type V1PersistentVolume } from '@kubernetes/client-node';
 import type { RunOptions } from '../config/options.ts';
 import { apiStatus, kubeClients } from '../kube/kube-clients.ts';
-import { namespaceDataDir, nodesAreThisHost, removeNodeData } from './node-data.ts';
+import { namespaceDataDir, nodesAreThisHost } from './node-data.ts';
 
 /**
  * What the releases of a namespace leave outside it, and how it is found again:
@@ -16,7 +11,8 @@ import { namespaceDataDir, nodesAreThisHost, removeNodeData } from './node-data.
  * - once recorded (recordLeftovers: by the runner's heartbeat, and by every clean-up before it deletes anything)
  *   they carry `leftoverOfLabel=<namespace>`, which outlives the namespace: a clean-up that dies half-way, or a
  *   namespace deleted by other means, leaves labelled orphans that the next run and the janitor find.
- * The namespace is deleted only after every other leftover was, and volumes only after their node data.
+ * The namespace is deleted only after every other leftover was, and volumes only after their node data (the
+ * deleting is storage-cleaner.ts's).
  */
 export const leftoverOfLabel = 'chart-testware.io/leftover-of';
 const helmNamespaceAnnotation = 'meta.helm.sh/release-namespace';
@@ -117,63 +113,6 @@ function ownerNamespace(object: KubernetesObject): string | undefined {
 
 /** Holds a volume whose node data is still on this host's disk until it is removed. */
 export const nodeDataFinalizer = 'chart-testware.io/node-data';
-
-export async function deleteObjects(options: RunOptions, list: readonly KubernetesObject[]): Promise<void> {
-  const { objects } = kubeClients(options);
-  await Promise.all(
-    list.map((object) =>
-      objects.delete(object).catch((error: unknown) => {
-        if (apiStatus(error) !== 404) throw error;
-      }),
-    ),
-  );
-}
-
-/**
- * For volumes whose namespace is gone (its pods with it): removes their node data when the node is this host,
- * releases our finalizer and deletes them. Returns what is left on the node, for the caller to report.
- */
-export async function releaseVolumes(options: RunOptions, volumes: Leftovers['volumes']): Promise<string[]> {
-  const { core } = kubeClients(options);
-  const left: string[] = [];
-  const local = volumes.length > 0 && (await nodesAreThisHost(options));
-  for (const { volume, namespace } of volumes) {
-    const dir = namespaceDataDir(volume, namespace);
-    if (dir && local) await removeNodeData(dir);
-    else if (dir) left.push(`${dir} (PersistentVolume ${volume.metadata?.name}, on a node that is not this host)`);
-    if (!local && dir) continue;
-    const name = volume.metadata?.name ?? '';
-    for (let attempt = 0; attempt < 5; attempt++) {
-      const current = await core.readPersistentVolume({ name }).catch(() => undefined);
-      const finalizers = current?.metadata?.finalizers ?? [];
-      if (!current || !finalizers.includes(nodeDataFinalizer)) break;
-      const patched = await core
-        .patchPersistentVolume(
-          {
-            name,
-            body: {
-              metadata: {
-                resourceVersion: current.metadata?.resourceVersion,
-                finalizers: finalizers.filter((f) => f !== nodeDataFinalizer),
-              },
-            },
-          },
-          setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-        )
-        .then(
-          () => true,
-          (error: unknown) => {
-            if (apiStatus(error) === 404) return true;
-            if (apiStatus(error) === 409) return false;
-            throw error;
-          },
-        );
-      if (patched) break;
-    }
-  }
-  await deleteObjects(options, volumes.map(({ volume }) => volume) as KubernetesObject[]);
-  return left;
-}
 
 /**
  * Leftovers labelled as those of namespaces that no longer exist: a clean-up that did not finish, or a namespace

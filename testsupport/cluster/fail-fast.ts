@@ -1,5 +1,6 @@
 import type {
   CoreV1Event,
+  V1ContainerStatus,
   V1Job,
   V1PersistentVolume,
   V1PersistentVolumeClaim,
@@ -113,132 +114,65 @@ export class FailFast {
   }
 
   #podCandidates(pod: V1Pod, source: ObjectRef, object: ObjectRef, view: ClusterView): Candidate[] {
-    const candidates: Candidate[] = [];
-    const where = describeRef(source);
-    const owner = describeRef(object);
     const events = view
       .list<CoreV1Event>('Event', source.namespace)
       .filter((event) => event.involvedObject.kind === 'Pod' && event.involvedObject.uid === pod.metadata?.uid);
     const initStatuses = pod.status?.initContainerStatuses ?? [];
+    const candidates: Candidate[] = [];
     for (const status of [...initStatuses, ...(pod.status?.containerStatuses ?? [])]) {
-      const waiting = status.state?.waiting;
-      if (!waiting?.reason || !failingWaiting.has(waiting.reason)) continue;
-      const reason = waiting.reason as NotReadyReason;
-      const fieldPath = `spec.${initStatuses.includes(status) ? 'initContainers' : 'containers'}{${status.name}}`;
-      const ofContainer = events.filter((event) => event.involvedObject.fieldPath === fieldPath);
-      const terminated = status.lastState?.terminated;
-      const last = terminated
-        ? `; last exit code ${terminated.exitCode}${terminated.reason ? ` (${terminated.reason})` : ''}`
-        : '';
-      let message = waiting.message ?? '';
-      let reports: number | undefined;
-      if (reason === 'CrashLoopBackOff') {
-        reports = status.restartCount + 1;
-      } else if (reason === 'ErrImagePull' || reason === 'ImagePullBackOff') {
-        // the back-off's own message says nothing: the pull failures' events say what the registry answered
-        const pulls = ofContainer.filter((event) => event.message?.startsWith('Failed to pull image'));
-        const latest = pulls.sort((a, b) => eventTime(b) - eventTime(a))[0];
-        if (reason === 'ImagePullBackOff' && latest?.message) message = latest.message;
-        reports = pulls.reduce((sum, event) => sum + eventCount(event), 0) || 1;
-      } else {
-        // the kubelet reports each failed try as a "Failed" event "Error: <the waiting message>"
-        reports =
-          Math.max(
-            0,
-            ...ofContainer
-              .filter((event) => event.reason === 'Failed' && event.message?.includes(message || reason))
-              .map(eventCount),
-          ) || 1;
-      }
-      const named = /^(configmap|secret) "([^"]+)" not found$/i.exec(message);
-      candidates.push({
-        where: `${where} container ${status.name}`,
-        object: owner,
+      const candidate = this.#containerCandidate(status, initStatuses.includes(status), events, source, object);
+      if (candidate) candidates.push(candidate);
+    }
+    return [
+      ...candidates,
+      ...[podFailedCandidate, unschedulableCandidate, failedMountCandidate].flatMap(
+        (candidate) => candidate(pod, events, source, object) ?? [],
+      ),
+    ];
+  }
+
+  /** A container waiting for a reason that ends a wait (ImagePullBackOff, CrashLoopBackOff, ...). */
+  #containerCandidate(
+    status: V1ContainerStatus,
+    init: boolean,
+    podEvents: readonly CoreV1Event[],
+    source: ObjectRef,
+    object: ObjectRef,
+  ): Candidate | undefined {
+    const waiting = status.state?.waiting;
+    if (!waiting?.reason || !failingWaiting.has(waiting.reason)) return undefined;
+    const reason = waiting.reason as NotReadyReason;
+    const fieldPath = `spec.${init ? 'initContainers' : 'containers'}{${status.name}}`;
+    const events = podEvents.filter((event) => event.involvedObject.fieldPath === fieldPath);
+    const { message, reports } = containerReports(reason, waiting.message ?? '', status, events);
+    const terminated = status.lastState?.terminated;
+    const last = terminated
+      ? `; last exit code ${terminated.exitCode}${terminated.reason ? ` (${terminated.reason})` : ''}`
+      : '';
+    const named = /^(configmap|secret) "([^"]+)" not found$/i.exec(message);
+    return {
+      where: `${describeRef(source)} container ${status.name}`,
+      object: describeRef(object),
+      reason,
+      message,
+      reports,
+      confirmed:
+        named?.[1] && named[2] && source.namespace
+          ? this.#stillMissing(named[1].toLowerCase() === 'secret' ? 'Secret' : 'ConfigMap', source.namespace, named[2])
+          : undefined,
+      error: new ChartNotReadyError({
+        object,
+        source,
+        container: status.name,
+        image: status.image,
         reason,
-        message,
-        reports,
-        confirmed:
-          named?.[1] && named[2] && source.namespace
-            ? this.#stillMissing(
-                named[1].toLowerCase() === 'secret' ? 'Secret' : 'ConfigMap',
-                source.namespace,
-                named[2],
-              )
-            : undefined,
-        error: new ChartNotReadyError({
-          object,
-          source,
-          container: status.name,
-          image: status.image,
-          reason,
-          message: `${message}${last}`,
-          inspect:
-            reason === 'CrashLoopBackOff'
-              ? `kubectl logs -n ${source.namespace} ${source.name} -c ${status.name} --previous`
-              : `kubectl describe pod -n ${source.namespace} ${source.name}`,
-        }),
-      });
-    }
-    if (pod.status?.phase === 'Failed' && pod.spec?.restartPolicy !== 'Always') {
-      const statuses = [...initStatuses, ...(pod.status?.containerStatuses ?? [])];
-      const terminated = statuses.find((status) => status.state?.terminated?.exitCode)?.state?.terminated;
-      const message = `${pod.status.reason ?? ''} ${pod.status.message ?? ''} ${
-        terminated ? `exit code ${terminated.exitCode} (${terminated.reason ?? ''})` : ''
-      }`.trim();
-      candidates.push({
-        where,
-        object: owner,
-        reason: 'PodFailed',
-        message,
-        error: new ChartNotReadyError({
-          object,
-          source,
-          reason: 'PodFailed',
-          message,
-          inspect: `kubectl logs -n ${source.namespace} ${source.name} --all-containers`,
-        }),
-      });
-    }
-    const scheduled = pod.status?.conditions?.find((condition) => condition.type === 'PodScheduled');
-    if (scheduled?.status === 'False' && scheduled.reason === 'Unschedulable') {
-      const message = scheduled.message ?? '';
-      if (!claimsPending.test(message)) {
-        // the scheduler re-evaluates an unschedulable pod continually: showing for the hold is the evidence
-        candidates.push({
-          where,
-          object: owner,
-          reason: 'Unschedulable',
-          message,
-          error: new ChartNotReadyError({ object, source, reason: 'Unschedulable', message }),
-        });
-      }
-    }
-    const created = (pod.status?.containerStatuses ?? []).some(
-      (status) => status.state?.running || status.state?.terminated || status.lastState?.terminated,
-    );
-    if (pod.status?.phase === 'Pending' && !created) {
-      // the kubelet retries a mount at growing intervals (0.5 s, 1 s, 2 s, ...) and counts each failure in the event
-      const mountEvent = events
-        .filter((event) => event.reason === 'FailedMount')
-        .sort((a, b) => eventTime(b) - eventTime(a))[0];
-      if (mountEvent) {
-        const message = mountEvent.message ?? '';
-        candidates.push({
-          where,
-          object: owner,
-          reason: 'FailedMount',
-          message,
-          reports: eventCount(mountEvent),
-          error: new ChartNotReadyError({
-            object,
-            source,
-            reason: 'FailedMount',
-            message: `${message}${volumeSource(pod, message)}`,
-          }),
-        });
-      }
-    }
-    return candidates;
+        message: `${message}${last}`,
+        inspect:
+          reason === 'CrashLoopBackOff'
+            ? `kubectl logs -n ${source.namespace} ${source.name} -c ${status.name} --previous`
+            : `kubectl describe pod -n ${source.namespace} ${source.name}`,
+      }),
+    };
   }
 
   /**
@@ -314,75 +248,196 @@ export class FailFast {
     const namespace = claim.metadata?.namespace;
     const name = claim.metadata?.name ?? '?';
     const source: ObjectRef = { kind: 'PersistentVolumeClaim', name, namespace };
-    const where = describeRef(source);
-    const candidate = claim.status?.phase === 'Pending' && !claim.spec?.volumeName ? claimCandidate() : undefined;
-    return this.#evidence.look(`${where} ${claim.metadata?.uid ?? ''}`, candidate ? [candidate] : [])?.error;
-
-    function claimCandidate(): Candidate | undefined {
-      const owner = describeRef(object);
-      const provisioningFailed = view
-        .list<CoreV1Event>('Event', namespace)
-        .filter(
-          (event) =>
-            event.reason === 'ProvisioningFailed' &&
-            event.involvedObject.kind === 'PersistentVolumeClaim' &&
-            event.involvedObject.uid === claim.metadata?.uid,
-        )
-        .sort((a, b) => eventTime(b) - eventTime(a))[0];
-      const classes = view.list<V1StorageClass>('StorageClass');
-      const className =
-        claim.spec?.storageClassName ??
-        classes.find((sc) => sc.metadata?.annotations?.['storageclass.kubernetes.io/is-default-class'] === 'true')
-          ?.metadata?.name ??
-        '';
-      const storageClass = classes.find((sc) => sc.metadata?.name === className);
-      if (storageClass && storageClass.provisioner !== 'kubernetes.io/no-provisioner') {
-        if (!provisioningFailed) return undefined;
-        const message = provisioningFailed.message ?? '';
-        return {
-          where,
-          object: owner,
-          reason: 'ProvisioningFailed',
-          message,
-          reports: eventCount(provisioningFailed),
-          holdMs: claimHoldMs,
-          error: new ChartNotReadyError({ object, source, reason: 'ProvisioningFailed', message }),
-        };
-      }
-      if (
-        storageClass?.volumeBindingMode === 'WaitForFirstConsumer' &&
-        !claim.metadata?.annotations?.['volume.kubernetes.io/selected-node']
-      ) {
-        return undefined;
-      }
-      const wanted = quantityBytes(claim.spec?.resources?.requests?.storage ?? '0');
-      const modes = claim.spec?.accessModes ?? [];
-      const volume = view
-        .list<V1PersistentVolume>('PersistentVolume')
-        .find(
-          (pv) =>
-            (pv.status?.phase === 'Available' ||
-              (pv.spec?.claimRef?.name === name && pv.spec.claimRef.namespace === namespace)) &&
-            (pv.spec?.storageClassName ?? '') === className &&
-            quantityBytes(pv.spec?.capacity?.storage ?? '0') >= wanted &&
-            modes.every((mode) => pv.spec?.accessModes?.includes(mode)),
-        );
-      if (volume) return undefined;
-      const message =
-        claim.spec?.storageClassName && !storageClass
-          ? `StorageClass "${claim.spec.storageClassName}" does not exist and no Available PersistentVolume has that class`
-          : `no Available PersistentVolume with class "${className}", ${claim.spec?.resources?.requests?.storage ?? '?'} and ${modes.join(',') || 'any mode'}, and no StorageClass provisions one`;
-      return {
-        where,
-        object: owner,
-        reason: 'ClaimCannotBind',
-        message,
-        holdMs: claimHoldMs,
-        error: new ChartNotReadyError({ object, source, reason: 'ClaimCannotBind', message }),
-      };
-    }
+    const candidate =
+      claim.status?.phase === 'Pending' && !claim.spec?.volumeName
+        ? claimCandidate(claim, { object, source }, view)
+        : undefined;
+    return this.#evidence.look(`${describeRef(source)} ${claim.metadata?.uid ?? ''}`, candidate ? [candidate] : [])
+      ?.error;
   }
 }
+
+/** Why a Pending claim can never bind (no provisioner and no matching volume), or why provisioning failed. */
+function claimCandidate(
+  claim: V1PersistentVolumeClaim,
+  { object, source }: { object: ObjectRef; source: ObjectRef },
+  view: ClusterView,
+): Candidate | undefined {
+  const where = describeRef(source);
+  const owner = describeRef(object);
+  const classes = view.list<V1StorageClass>('StorageClass');
+  const className =
+    claim.spec?.storageClassName ??
+    classes.find((sc) => sc.metadata?.annotations?.['storageclass.kubernetes.io/is-default-class'] === 'true')?.metadata
+      ?.name ??
+    '';
+  const storageClass = classes.find((sc) => sc.metadata?.name === className);
+  if (storageClass && storageClass.provisioner !== 'kubernetes.io/no-provisioner') {
+    const provisioningFailed = view
+      .list<CoreV1Event>('Event', source.namespace)
+      .filter(
+        (event) =>
+          event.reason === 'ProvisioningFailed' &&
+          event.involvedObject.kind === 'PersistentVolumeClaim' &&
+          event.involvedObject.uid === claim.metadata?.uid,
+      )
+      .sort((a, b) => eventTime(b) - eventTime(a))[0];
+    if (!provisioningFailed) return undefined;
+    const message = provisioningFailed.message ?? '';
+    return {
+      where,
+      object: owner,
+      reason: 'ProvisioningFailed',
+      message,
+      reports: eventCount(provisioningFailed),
+      holdMs: claimHoldMs,
+      error: new ChartNotReadyError({ object, source, reason: 'ProvisioningFailed', message }),
+    };
+  }
+  if (
+    storageClass?.volumeBindingMode === 'WaitForFirstConsumer' &&
+    !claim.metadata?.annotations?.['volume.kubernetes.io/selected-node']
+  ) {
+    return undefined;
+  }
+  if (bindableVolume(claim, source, className, view)) return undefined;
+  const modes = claim.spec?.accessModes ?? [];
+  const message =
+    claim.spec?.storageClassName && !storageClass
+      ? `StorageClass "${claim.spec.storageClassName}" does not exist and no Available PersistentVolume has that class`
+      : `no Available PersistentVolume with class "${className}", ${claim.spec?.resources?.requests?.storage ?? '?'} and ${modes.join(',') || 'any mode'}, and no StorageClass provisions one`;
+  return {
+    where,
+    object: owner,
+    reason: 'ClaimCannotBind',
+    message,
+    holdMs: claimHoldMs,
+    error: new ChartNotReadyError({ object, source, reason: 'ClaimCannotBind', message }),
+  };
+}
+
+/** An Available volume (or one reserved for the claim) of its class, size and access modes. */
+function bindableVolume(
+  claim: V1PersistentVolumeClaim,
+  source: ObjectRef,
+  className: string,
+  view: ClusterView,
+): V1PersistentVolume | undefined {
+  const wanted = quantityBytes(claim.spec?.resources?.requests?.storage ?? '0');
+  const modes = claim.spec?.accessModes ?? [];
+  return view
+    .list<V1PersistentVolume>('PersistentVolume')
+    .find(
+      (pv) =>
+        (pv.status?.phase === 'Available' ||
+          (pv.spec?.claimRef?.name === source.name && pv.spec.claimRef.namespace === source.namespace)) &&
+        (pv.spec?.storageClassName ?? '') === className &&
+        quantityBytes(pv.spec?.capacity?.storage ?? '0') >= wanted &&
+        modes.every((mode) => pv.spec?.accessModes?.includes(mode)),
+    );
+}
+
+/**
+ * How often the cluster reported a container's failure, and the message to show: a crash loop counts its restarts,
+ * a pull its "Failed to pull image" events (whose latest message says what the registry answered), anything else
+ * the kubelet's "Failed" events "Error: <the waiting message>".
+ */
+function containerReports(
+  reason: NotReadyReason,
+  waitingMessage: string,
+  status: V1ContainerStatus,
+  events: readonly CoreV1Event[],
+): { message: string; reports: number } {
+  if (reason === 'CrashLoopBackOff') return { message: waitingMessage, reports: status.restartCount + 1 };
+  if (reason === 'ErrImagePull' || reason === 'ImagePullBackOff') {
+    // the back-off's own message says nothing: the pull failures' events say what the registry answered
+    const pulls = events.filter((event) => event.message?.startsWith('Failed to pull image'));
+    const latest = pulls.sort((a, b) => eventTime(b) - eventTime(a))[0];
+    const message = reason === 'ImagePullBackOff' && latest?.message ? latest.message : waitingMessage;
+    return { message, reports: pulls.reduce((sum, event) => sum + eventCount(event), 0) || 1 };
+  }
+  const reports =
+    Math.max(
+      0,
+      ...events
+        .filter((event) => event.reason === 'Failed' && event.message?.includes(waitingMessage || reason))
+        .map(eventCount),
+    ) || 1;
+  return { message: waitingMessage, reports };
+}
+
+type PodCandidate = (
+  pod: V1Pod,
+  events: readonly CoreV1Event[],
+  source: ObjectRef,
+  object: ObjectRef,
+) => Candidate | undefined;
+
+/** A pod that will not be restarted ended in phase Failed. */
+const podFailedCandidate: PodCandidate = (pod, _events, source, object) => {
+  if (pod.status?.phase !== 'Failed' || pod.spec?.restartPolicy === 'Always') return undefined;
+  const statuses = [...(pod.status.initContainerStatuses ?? []), ...(pod.status.containerStatuses ?? [])];
+  const terminated = statuses.find((status) => status.state?.terminated?.exitCode)?.state?.terminated;
+  const message = `${pod.status.reason ?? ''} ${pod.status.message ?? ''} ${
+    terminated ? `exit code ${terminated.exitCode} (${terminated.reason ?? ''})` : ''
+  }`.trim();
+  return {
+    where: describeRef(source),
+    object: describeRef(object),
+    reason: 'PodFailed',
+    message,
+    error: new ChartNotReadyError({
+      object,
+      source,
+      reason: 'PodFailed',
+      message,
+      inspect: `kubectl logs -n ${source.namespace} ${source.name} --all-containers`,
+    }),
+  };
+};
+
+/** The scheduler finds no node (not for its claims: those are judged by the claims). */
+const unschedulableCandidate: PodCandidate = (pod, _events, source, object) => {
+  const scheduled = pod.status?.conditions?.find((condition) => condition.type === 'PodScheduled');
+  if (scheduled?.status !== 'False' || scheduled.reason !== 'Unschedulable') return undefined;
+  const message = scheduled.message ?? '';
+  if (claimsPending.test(message)) return undefined;
+  // the scheduler re-evaluates an unschedulable pod continually: showing for the hold is the evidence
+  return {
+    where: describeRef(source),
+    object: describeRef(object),
+    reason: 'Unschedulable',
+    message,
+    error: new ChartNotReadyError({ object, source, reason: 'Unschedulable', message }),
+  };
+};
+
+/** A pending pod whose containers were never created, and a mount fails. */
+const failedMountCandidate: PodCandidate = (pod, events, source, object) => {
+  const created = (pod.status?.containerStatuses ?? []).some(
+    (status) => status.state?.running || status.state?.terminated || status.lastState?.terminated,
+  );
+  if (pod.status?.phase !== 'Pending' || created) return undefined;
+  // the kubelet retries a mount at growing intervals (0.5 s, 1 s, 2 s, ...) and counts each failure in the event
+  const mountEvent = events
+    .filter((event) => event.reason === 'FailedMount')
+    .sort((a, b) => eventTime(b) - eventTime(a))[0];
+  if (!mountEvent) return undefined;
+  const message = mountEvent.message ?? '';
+  return {
+    where: describeRef(source),
+    object: describeRef(object),
+    reason: 'FailedMount',
+    message,
+    reports: eventCount(mountEvent),
+    error: new ChartNotReadyError({
+      object,
+      source,
+      reason: 'FailedMount',
+      message: `${message}${volumeSource(pod, message)}`,
+    }),
+  };
+};
 
 /** The scheduler's message for a pod that waits for its claims to bind. */
 const claimsPending = /unbound (immediate )?PersistentVolumeClaims|persistentvolumeclaim/i;

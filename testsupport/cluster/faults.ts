@@ -9,6 +9,7 @@ import type { RunOptions } from '../config/options.ts';
 import { ChartTestwareError } from '../errors.ts';
 import { apiStatus, kubeClients } from '../kube/kube-clients.ts';
 import { execInPod } from '../kube/pod-exec.ts';
+import { runContext } from '../kube/run-context.ts';
 import { waitUntil } from '../kube/wait-until.ts';
 import { record } from '../record/recorder.ts';
 
@@ -185,7 +186,7 @@ export class ReleaseFaults implements AsyncDisposable {
     const { core } = kubeClients(this.#target.options);
     const result = await execInPod(this.#target.namespace, name, ['sh', '-c', `kill -s ${signal} 1`], {
       container,
-      options: this.#target.options,
+      context: runContext(this.#target.options),
     });
     if (result.exitCode !== 0 && !/terminated|exit code 137|connection|closed/i.test(result.stderr)) {
       throw new FaultError(

@@ -1,8 +1,8 @@
 import type { V1Pod } from '@kubernetes/client-node';
-import { loadOptions, type RunOptions } from '../config/options.ts';
 import { currentTest } from '../context/test-context.ts';
 import { ChartTestwareError } from '../errors.ts';
-import { apiMessage, apiStatus, kubeClients } from '../kube/kube-clients.ts';
+import { apiMessage, apiStatus } from '../kube/kube-clients.ts';
+import { type RunContext, runContext } from '../kube/run-context.ts';
 import { waitUntil } from '../kube/wait-until.ts';
 
 /** eventuallyInPodLogs: no container logged the pattern by the deadline. */
@@ -14,7 +14,8 @@ export class UnexpectedPodLogError extends ChartTestwareError {}
 export interface PodLogScope {
   readonly namespace: string;
   readonly selectors: readonly string[];
-  readonly options?: RunOptions;
+  /** The run's options and clients; default: runContext() (the run's, from the environment). */
+  readonly context?: RunContext;
 }
 
 export interface PodLogMatchOptions {
@@ -111,7 +112,7 @@ async function scan(
   since: number,
   options: PodLogMatchOptions,
 ): Promise<{ hits: PodLogHit[]; containers: number }> {
-  const { core } = kubeClients(scope.options ?? loadOptions());
+  const { core } = (scope.context ?? runContext()).kube;
   const pods = new Map<string, V1Pod>();
   for (const selector of options.selector ? [options.selector] : scope.selectors) {
     const list = await core.listNamespacedPod({ namespace: scope.namespace, labelSelector: selector });
@@ -154,7 +155,7 @@ async function scan(
 }
 
 async function readLog(
-  core: ReturnType<typeof kubeClients>['core'],
+  core: RunContext['kube']['core'],
   namespace: string,
   pod: string,
   container: string,

@@ -1,6 +1,7 @@
 import type { KubernetesObject, V1DaemonSet } from '@kubernetes/client-node';
 import type { RunOptions } from '../config/options.ts';
 import { apiStatus, kubeClients } from '../kube/kube-clients.ts';
+import { runContext } from '../kube/run-context.ts';
 import { expectedContainers } from './expected-containers.ts';
 import { type SmokeOptions, type SmokeReport, smokeTest } from './smoke-test.ts';
 
@@ -17,11 +18,11 @@ export interface SmokeTestedRelease {
  */
 export async function releaseSmokeTest(
   release: SmokeTestedRelease,
-  smoke: Omit<SmokeOptions, 'options'> = {},
+  smoke: Omit<SmokeOptions, 'context'> = {},
 ): Promise<SmokeReport> {
   const objects = await release.manifestObjects();
   const expected = expectedContainers(objects, { nodes: await daemonSetNodes(release, objects) });
-  return smokeTest(release.namespace, expected, { ...smoke, options: release.options });
+  return smokeTest(release.namespace, expected, { ...smoke, context: runContext(release.options) });
 }
 
 /**

@@ -4,6 +4,7 @@ import { ChartTestwareError } from '../errors.ts';
 import { HelmCommandError } from '../helm/helm-command-error.ts';
 import type { HelmTestAdaptor } from '../helm/helm-test-adaptor.ts';
 import { podLogs } from '../kube/pod-logs.ts';
+import { runContext } from '../kube/run-context.ts';
 
 export interface ReleaseTestOptions {
   /** Milliseconds helm may take (its --timeout); default the run's helm timeout. */
@@ -75,7 +76,9 @@ export async function runReleaseTests(target: Target, options: ReleaseTestOption
       name,
       phase,
       passed: phase === 'Succeeded',
-      log: logs.get(name) ?? (await podLogs(target.namespace, name, { options: target.options }).catch(() => '')),
+      log:
+        logs.get(name) ??
+        (await podLogs(target.namespace, name, { context: runContext(target.options) }).catch(() => '')),
     })),
   );
   const result: ReleaseTestResult = {

@@ -1,8 +1,8 @@
 import type { V1ContainerStatus, V1Pod } from '@kubernetes/client-node';
-import { loadOptions, type RunOptions } from '../config/options.ts';
+import type { RunOptions } from '../config/options.ts';
 import { ChartTestwareError } from '../errors.ts';
-import { kubeClients } from '../kube/kube-clients.ts';
 import { type ProgressSink, stderrProgress } from '../kube/progress.ts';
+import { isRunContext, type RunContext, runContext } from '../kube/run-context.ts';
 import { WaitTimeoutError, waitUntil } from '../kube/wait-until.ts';
 import type { ExpectedContainer } from './expected-containers.ts';
 
@@ -21,7 +21,8 @@ export interface SmokeOptions {
   readonly interval?: number;
   readonly signal?: AbortSignal;
   readonly progress?: ProgressSink;
-  readonly options?: RunOptions;
+  /** The run's options and clients; default: runContext() (the run's, from the environment). */
+  readonly context?: RunContext;
 }
 
 export interface SmokeReport {
@@ -44,11 +45,11 @@ export interface SmokeReport {
 export async function smokeCheck(
   namespace: string,
   expected: readonly ExpectedContainer[],
-  options?: RunOptions,
+  options?: RunOptions | RunContext,
   selector?: string,
   { everyPod = false }: { everyPod?: boolean } = {},
 ): Promise<SmokeReport> {
-  const { core } = kubeClients(options ?? loadOptions());
+  const { core } = (isRunContext(options) ? options : runContext(options)).kube;
   const pods = (await core.listNamespacedPod({ namespace, labelSelector: selector })).items.filter(
     (pod) => !pod.metadata?.deletionTimestamp && (everyPod || expected.some((want) => matches(pod, want))),
   );
@@ -131,7 +132,8 @@ export async function smokeTest(
   expected: readonly ExpectedContainer[],
   smoke: SmokeOptions = {},
 ): Promise<SmokeReport> {
-  const options = smoke.options ?? loadOptions();
+  const context = smoke.context ?? runContext();
+  const options = context.options;
   const progress = smoke.progress ?? stderrProgress;
   let last: SmokeReport | undefined;
   let lastFailed: SmokeReport | undefined;
@@ -140,7 +142,7 @@ export async function smokeTest(
     return await waitUntil(
       async () => {
         const previous = last;
-        last = await smokeCheck(namespace, expected, options, smoke.selector, { everyPod: smoke.everyPod });
+        last = await smokeCheck(namespace, expected, context, smoke.selector, { everyPod: smoke.everyPod });
         if (!last.ok) lastFailed = last;
         // one look can catch a crash-looping container in its moment of running: pass on two looks in a row
         // (an interval apart) that both pass with no container restarted in between

@@ -1,7 +1,7 @@
-import { loadOptions } from '../config/options.ts';
-import { apiStatus, kubeClients } from '../kube/kube-clients.ts';
+import { apiStatus } from '../kube/kube-clients.ts';
 import type { ObjectRef } from '../kube/object-ref.ts';
 import { stderrProgress } from '../kube/progress.ts';
+import { runContext } from '../kube/run-context.ts';
 import { type WaitForOptions, type WaitForResult, waitFor } from '../kube/wait-for.ts';
 import { CustomReadiness } from './custom-readiness.ts';
 import { type ExistenceCheck, FailFast } from './fail-fast.ts';
@@ -35,12 +35,12 @@ export async function waitForReady(
 ): Promise<ReadyResult> {
   const progress = options.progress ?? stderrProgress;
   const label = options.label ?? `${objectsGiven.length} object(s)`;
-  const runOptions = options.options ?? loadOptions();
-  const { custom, objects } = await CustomReadiness.prepare(objectsGiven, runOptions, {
+  const context = options.context ?? runContext();
+  const { custom, objects } = await CustomReadiness.prepare(objectsGiven, context.options, {
     readiness: options.readiness,
     progress,
     label,
-    timeout: options.timeout ?? runOptions.timeouts.readyTimeoutMs,
+    timeout: options.timeout ?? context.options.timeouts.readyTimeoutMs,
     signal: options.signal,
   });
   const evidence = new FailureEvidence((record) => {
@@ -48,7 +48,7 @@ export async function waitForReady(
       progress(`${label}: ${describeRecord(record)}; not final, waiting on (the wait fails only if it repeats)`);
     }
   });
-  const { core } = kubeClients(runOptions);
+  const { core } = context.kube;
   const exists: ExistenceCheck = async (kind, namespace, name) => {
     try {
       if (kind === 'Secret') await core.readNamespacedSecret({ name, namespace });
@@ -64,6 +64,7 @@ export async function waitForReady(
     recordingTransitions(readinessCondition(new FailFast(evidence, { exists }), custom), options.label),
     {
       ...options,
+      context,
       related: [...readinessRelatedKinds, ...(options.related ?? [])],
     },
   );

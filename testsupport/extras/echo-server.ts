@@ -1,19 +1,20 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
 import { Agent } from 'node:http';
 import path from 'node:path';
 import type { V1Pod, V1Service } from '@kubernetes/client-node';
 import axios, { type AxiosInstance } from 'axios';
-import { jobNamespace, managedByLabel, managedByValue, runIdLabel } from '../cluster/job-namespace.ts';
+import { FailureDiagnostics } from '../cluster/failure-diagnostics.ts';
+import { jobNamespace } from '../cluster/job-namespace.ts';
+import { managedByLabel, managedByValue, runIdLabel } from '../cluster/namespace-ownership.ts';
 import { waitForPod } from '../cluster/wait-ready.ts';
-import { loadOptions, type RunOptions } from '../config/options.ts';
+import type { RunOptions } from '../config/options.ts';
 import { packageRoot } from '../config/package-root.ts';
-import { onTestFailure } from '../context/test-context.ts';
 import { ChartTestwareError } from '../errors.ts';
-import { apiMessage, apiStatus, kubeClients } from '../kube/kube-clients.ts';
+import { apiMessage, apiStatus } from '../kube/kube-clients.ts';
 import { podLogs } from '../kube/pod-logs.ts';
 import { type ForwardedPort, portForward } from '../kube/port-forward.ts';
+import { type RunContext, runContext } from '../kube/run-context.ts';
 import { waitUntil } from '../kube/wait-until.ts';
 import { recordSince } from '../record/recorder.ts';
 import { redactText } from '../record/secret-redaction.ts';
@@ -36,7 +37,9 @@ export interface EchoServerOptions {
   /** Milliseconds to wait for the pod to be ready; default the run's readyTimeoutMs. */
   readonly timeout?: number;
   readonly signal?: AbortSignal;
+  /** The run's options (default: from the environment and the config file); or give its whole `context`. */
   readonly options?: RunOptions;
+  readonly context?: RunContext;
 }
 
 /**
@@ -50,34 +53,34 @@ export class EchoServer implements AsyncDisposable {
   readonly namespace: string;
   readonly image: string;
   readonly logFormat: 'text' | 'json';
-  readonly #options: RunOptions;
+  readonly #context: RunContext;
   #forward: Promise<ForwardedPort> | undefined;
   #http: AxiosInstance | undefined;
   #agent = new Agent({ keepAlive: true, maxSockets: 4 });
-  #failureHook: Disposable;
+  readonly #diagnostics: FailureDiagnostics;
   #deleted = false;
 
-  private constructor(name: string, namespace: string, image: string, logFormat: 'text' | 'json', options: RunOptions) {
+  private constructor(name: string, namespace: string, image: string, logFormat: 'text' | 'json', context: RunContext) {
     this.name = name;
     this.namespace = namespace;
     this.image = image;
     this.logFormat = logFormat;
-    this.#options = options;
+    this.#context = context;
     // A failing test keeps the server's log next to its other diagnostics.
-    this.#failureHook = onTestFailure(async (test) => {
+    this.#diagnostics = new FailureDiagnostics(`echo server ${namespace}/${name}`, async () => {
       const logs = await this.logs().catch((error: unknown) => `(cannot read the log: ${(error as Error).message})`);
-      await mkdir(test.artifactsDir, { recursive: true });
-      await writeFile(path.join(test.artifactsDir, `echo-server-${name}.log`), redactText(logs));
+      return new Map([[`echo-server-${name}.log`, redactText(logs)]]);
     });
   }
 
   static async deploy(options: EchoServerOptions = {}): Promise<EchoServer> {
-    const runOptions = options.options ?? loadOptions();
+    const context = options.context ?? runContext(options.options);
+    const runOptions = context.options;
     const namespace = options.namespace ?? (await jobNamespace(runOptions));
     const name = options.name ?? `echo-${randomBytes(4).toString('hex')}`;
     const image = options.image ?? defaultEchoServerImage();
-    const server = new EchoServer(name, namespace, image, options.logFormat ?? 'text', runOptions);
-    const { core } = kubeClients(runOptions);
+    const server = new EchoServer(name, namespace, image, options.logFormat ?? 'text', context);
+    const { core } = context.kube;
     try {
       await core.createNamespacedPod({ namespace, body: server.#podSpec() });
       await core.createNamespacedService({ namespace, body: server.#serviceSpec() });
@@ -95,7 +98,7 @@ export class EchoServer implements AsyncDisposable {
       await waitForPod(name, namespace, {
         timeout: options.timeout ?? runOptions.timeouts.readyTimeoutMs,
         signal: options.signal,
-        options: runOptions,
+        context,
       });
     } catch (error) {
       await server.delete({ wait: false }).catch(() => undefined);
@@ -113,7 +116,7 @@ export class EchoServer implements AsyncDisposable {
   forward(): Promise<ForwardedPort> {
     this.#forward ??= portForward(
       { namespace: this.namespace, pod: this.name, port: echoServerPort },
-      { options: this.#options },
+      { context: this.#context },
     );
     this.#forward.catch(() => {
       this.#forward = undefined;
@@ -163,7 +166,7 @@ export class EchoServer implements AsyncDisposable {
 
   /** The pod's log (stdout and stderr, as the kubelet stores them). */
   logs(): Promise<string> {
-    return podLogs(this.namespace, this.name, { options: this.#options });
+    return podLogs(this.namespace, this.name, { context: this.#context });
   }
 
   /**
@@ -211,11 +214,11 @@ export class EchoServer implements AsyncDisposable {
   async delete({ wait = true, timeout = 60_000 }: { wait?: boolean; timeout?: number } = {}): Promise<void> {
     if (this.#deleted) return;
     this.#deleted = true;
-    this.#failureHook[Symbol.dispose]();
+    await this.#diagnostics.snapshotBeforeRemoval();
     const forward = await this.#forward?.catch(() => undefined);
     await forward?.close();
     this.#agent.destroy();
-    const { core } = kubeClients(this.#options);
+    const { core } = this.#context.kube;
     const ignoreMissing = (error: unknown) => {
       if (apiStatus(error) !== 404) throw error;
     };
@@ -258,7 +261,7 @@ export class EchoServer implements AsyncDisposable {
       'app.kubernetes.io/name': 'echo-server',
       'app.kubernetes.io/instance': this.name,
       [managedByLabel]: managedByValue,
-      [runIdLabel]: this.#options.runId,
+      [runIdLabel]: this.#context.options.runId,
     };
   }
 

@@ -176,7 +176,7 @@ function handleInterrupts(jest: ResultPromise): { value: boolean } {
 /** The run's heartbeat (a Lease in each of its namespaces, renewed while this process lives): see run-heartbeat.ts. */
 async function startHeartbeat(options: RunOptions): Promise<{ stop(): void }> {
   const { startRunHeartbeat } = await import('../cluster/run-heartbeat.ts');
-  const { runNamespaces } = await import('../cluster/job-namespace.ts');
+  const { runNamespaces } = await import('../cluster/namespace-cleanup.ts');
   return startRunHeartbeat(
     options,
     () => existsSync(clusterUsedMarker(options)),
@@ -186,8 +186,8 @@ async function startHeartbeat(options: RunOptions): Promise<{ stop(): void }> {
 
 async function releaseNamespaces(options: RunOptions, failed: boolean): Promise<void> {
   try {
-    const { releaseRunNamespaces }: typeof import('../cluster/job-namespace.ts') = await import(
-      '../cluster/job-namespace.ts'
+    const { releaseRunNamespaces }: typeof import('../cluster/namespace-cleanup.ts') = await import(
+      '../cluster/namespace-cleanup.ts'
     );
     await releaseRunNamespaces(options, { failed });
   } catch (error) {

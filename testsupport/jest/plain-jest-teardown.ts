@@ -14,8 +14,8 @@ export default async function plainJestTeardown(): Promise<void> {
   try {
     if (existsSync(clusterUsedMarker(options))) {
       const { releaseRunNamespaces } = (await import(
-        `../cluster/job-namespace${moduleExtension}`
-      )) as typeof import('../cluster/job-namespace.ts');
+        `../cluster/namespace-cleanup${moduleExtension}`
+      )) as typeof import('../cluster/namespace-cleanup.ts');
       await releaseRunNamespaces(options, { failed: false });
     }
   } finally {

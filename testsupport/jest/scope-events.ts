@@ -102,8 +102,10 @@ async function captureKubernetesEvents(scope: TestInfo, options: RunOptions, sec
   const ours = (name: string) => [...names].some((known) => known && name.startsWith(known));
   try {
     const { listEvents, eventTime } = await import('../kube/events.ts');
+    const { runContext } = await import('../kube/run-context.ts');
+    const context = runContext(options);
     for (const namespace of namespaces) {
-      for (const event of await listEvents(namespace, { options })) {
+      for (const event of await listEvents(namespace, { context })) {
         const object = event.involvedObject;
         if (eventTime(event) < since || !ours(object.name ?? '')) continue;
         recordIn(

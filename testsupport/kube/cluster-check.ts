@@ -1,5 +1,5 @@
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
-import { loadOptions, type RunOptions } from '../config/options.ts';
+import type { RunOptions } from '../config/options.ts';
 import { ChartTestwareError, ConfigError } from '../errors.ts';
 import { ClusterUnreachableError } from './cluster-unreachable-error.ts';
 import { connectionCause } from './connection-cause.ts';
@@ -17,7 +17,7 @@ export interface ClusterIdentity {
  * ClusterUnreachableError naming the server, context, user and the real cause (refused, DNS, TLS, 401/403, bad
  * port, no answer in time). A kubeconfig that cannot be read throws its ConfigError first.
  */
-export async function checkCluster(options: RunOptions = loadOptions(), timeoutMs = 5_000): Promise<ClusterIdentity> {
+export async function checkCluster(options: RunOptions, timeoutMs = 5_000): Promise<ClusterIdentity> {
   const config = loadKubeConfig(options);
   const identity = identityOf(config);
   checkServerUrl(identity, options.kubeconfig);

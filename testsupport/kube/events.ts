@@ -1,6 +1,5 @@
 import type { CoreV1Event } from '@kubernetes/client-node';
-import { loadOptions, type RunOptions } from '../config/options.ts';
-import { kubeClients } from './kube-clients.ts';
+import { type RunContext, runContext } from './run-context.ts';
 
 export interface EventQuery {
   /** Only events about this object (involvedObject). */
@@ -9,7 +8,8 @@ export interface EventQuery {
   /** Only Warning (or Normal) events. */
   readonly type?: 'Warning' | 'Normal';
   readonly reason?: string;
-  readonly options?: RunOptions;
+  /** The run's options and clients; default: runContext() (the run's, from the environment). */
+  readonly context?: RunContext;
 }
 
 /** The time an event last happened (the newest of its timestamps). */
@@ -28,7 +28,7 @@ export function eventTime(event: CoreV1Event): number {
 
 /** The namespace's events, oldest first, optionally only those about one object or of one type/reason. */
 export async function listEvents(namespace: string, query: EventQuery = {}): Promise<CoreV1Event[]> {
-  const { core } = kubeClients(query.options ?? loadOptions());
+  const { core } = (query.context ?? runContext()).kube;
   const fields: string[] = [];
   if (query.kind) fields.push(`involvedObject.kind=${query.kind}`);
   if (query.name) fields.push(`involvedObject.name=${query.name}`);

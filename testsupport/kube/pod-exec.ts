@@ -1,9 +1,8 @@
 import { Writable } from 'node:stream';
 import { Exec, type V1Status } from '@kubernetes/client-node';
-import { loadOptions, type RunOptions } from '../config/options.ts';
 import { ChartTestwareError } from '../errors.ts';
 import { recordExec } from './exec-events.ts';
-import { kubeClients } from './kube-clients.ts';
+import { type RunContext, runContext } from './run-context.ts';
 
 export interface ExecResult {
   readonly exitCode: number;
@@ -17,7 +16,8 @@ export interface ExecOptions {
   /** Milliseconds; default defaults.execTimeoutMs. */
   readonly timeout?: number;
   readonly signal?: AbortSignal;
-  readonly options?: RunOptions;
+  /** The run's options and clients; default: runContext() (the run's, from the environment). */
+  readonly context?: RunContext;
 }
 
 /** exec could not run the command at all (no such pod/container/binary, timeout); not a non-zero exit. */
@@ -42,8 +42,8 @@ async function execUnrecorded(
   command: readonly string[],
   options: ExecOptions = {},
 ): Promise<ExecResult> {
-  const runOptions = options.options ?? loadOptions();
-  const { core, config } = kubeClients(runOptions);
+  const { options: runOptions, kube } = options.context ?? runContext();
+  const { core, config } = kube;
   const container =
     options.container ?? (await core.readNamespacedPod({ name: pod, namespace })).spec?.containers[0]?.name ?? '';
   const timeout = options.timeout ?? runOptions.timeouts.execTimeoutMs;

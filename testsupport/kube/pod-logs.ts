@@ -1,5 +1,5 @@
-import { loadOptions, type RunOptions } from '../config/options.ts';
-import { apiMessage, apiStatus, kubeClients } from './kube-clients.ts';
+import { apiMessage, apiStatus } from './kube-clients.ts';
+import { type RunContext, runContext } from './run-context.ts';
 
 export interface LogsOptions {
   /** Default: the pod's first container. */
@@ -7,7 +7,8 @@ export interface LogsOptions {
   /** The logs of the previous (crashed) instance of the container. */
   readonly previous?: boolean;
   readonly tailLines?: number;
-  readonly options?: RunOptions;
+  /** The run's options and clients; default: runContext() (the run's, from the environment). */
+  readonly context?: RunContext;
 }
 
 /**
@@ -15,7 +16,7 @@ export interface LogsOptions {
  * restarted has none, which returns "" rather than failing.
  */
 export async function podLogs(namespace: string, pod: string, options: LogsOptions = {}): Promise<string> {
-  const { core } = kubeClients(options.options ?? loadOptions());
+  const { core } = (options.context ?? runContext()).kube;
   try {
     return await core.readNamespacedPodLog({
       name: pod,

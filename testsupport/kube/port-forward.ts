@@ -3,10 +3,10 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { PassThrough, Writable } from 'node:stream';
 import { PortForward } from '@kubernetes/client-node';
 import { WebSocketHandler } from '@kubernetes/client-node/dist/web-socket-handler.js';
-import { loadOptions, type RunOptions } from '../config/options.ts';
 import { ChartTestwareError } from '../errors.ts';
 import { recordSince } from '../record/recorder.ts';
-import { apiMessage, kubeClients } from './kube-clients.ts';
+import { apiMessage } from './kube-clients.ts';
+import { type RunContext, runContext } from './run-context.ts';
 
 /** A port-forward could not be set up: no such pod or service, no ready endpoint, or the API server refused. */
 export class PortForwardError extends ChartTestwareError {}
@@ -18,7 +18,8 @@ export type PortForwardTarget =
 
 export interface PortForwardOptions {
   readonly signal?: AbortSignal;
-  readonly options?: RunOptions;
+  /** The run's options and clients; default: runContext() (the run's, from the environment). */
+  readonly context?: RunContext;
 }
 
 /**
@@ -80,10 +81,10 @@ export class ForwardedPort implements AsyncDisposable {
 }
 
 export async function portForward(target: PortForwardTarget, options: PortForwardOptions = {}): Promise<ForwardedPort> {
-  const runOptions = options.options ?? loadOptions();
-  const { config } = kubeClients(runOptions);
+  const context = options.context ?? runContext();
+  const { config } = context.kube;
   const { pod, port } =
-    'pod' in target ? { pod: target.pod, port: target.port } : await resolveService(target, runOptions);
+    'pod' in target ? { pod: target.pod, port: target.port } : await resolveService(target, context);
   const where = `pod ${target.namespace}/${pod} port ${port}`;
   // A handler with its own sinks: the default one ends process.stdout when the server closes a stream.
   const handler = new WebSocketHandler(config, undefined, {
@@ -156,9 +157,9 @@ export async function portForward(target: PortForwardTarget, options: PortForwar
 
 async function resolveService(
   target: { namespace: string; service: string; port: number | string },
-  options: RunOptions,
+  context: RunContext,
 ): Promise<{ pod: string; port: number }> {
-  const { core, discovery } = kubeClients(options);
+  const { core, discovery } = context.kube;
   const where = `service ${target.namespace}/${target.service}`;
   let service: Awaited<ReturnType<typeof core.readNamespacedService>>;
   try {

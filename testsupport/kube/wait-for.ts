@@ -1,9 +1,8 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { loadOptions, type RunOptions } from '../config/options.ts';
-import { kubeClients } from './kube-clients.ts';
 import { describeRef, knownKind, type ObjectRef, refKey } from './object-ref.ts';
 import { everyFewSeconds, type ProgressSink, stderrProgress } from './progress.ts';
 import { ResourceWatch, type WatchEvent } from './resource-watch.ts';
+import { type RunContext, runContext } from './run-context.ts';
 import { isTransientApiError } from './transient-error.ts';
 import { type WaitOptions, WaitTimeoutError } from './wait-until.ts';
 
@@ -36,7 +35,8 @@ export interface WaitForOptions extends WaitOptions {
   readonly progressIntervalMs?: number;
   /** Called once per object, when it is first seen ready (performance.now() of the event that made it so). */
   readonly onReady?: (ref: ObjectRef, at: number) => void;
-  readonly options?: RunOptions;
+  /** The run's options and clients; default: runContext() (the run's, from the environment). */
+  readonly context?: RunContext;
 }
 
 export interface WaitForResult {
@@ -59,9 +59,10 @@ export async function waitFor(
   condition: Condition,
   options: WaitForOptions = {},
 ): Promise<WaitForResult> {
-  const runOptions = options.options ?? loadOptions();
+  const context = options.context ?? runContext();
+  const runOptions = context.options;
   const timeout = options.timeout ?? runOptions.timeouts.readyTimeoutMs;
-  const clients = kubeClients(runOptions);
+  const clients = context.kube;
   const started = performance.now();
   const label = options.label ?? `${objects.length} object(s)`;
   const watches = new Map<string, ResourceWatch>();

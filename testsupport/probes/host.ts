@@ -1,3 +1,4 @@
+import { type RunContext, runContext } from '../kube/run-context.ts';
 import { CommandResult } from './command-result.ts';
 import { type FileState, probeFile } from './file-state.ts';
 import type { CommandOptions, HostBackend } from './host-backend.ts';
@@ -45,6 +46,8 @@ export interface HostOptions extends Partial<Omit<SshOptions, 'host' | 'port' | 
    * that shares the target's process namespace, for images without a shell or tools.
    */
   readonly debugImage?: string;
+  /** kube:// only: the run's options and clients; default: runContext() (the run's, from the environment). */
+  readonly context?: RunContext;
 }
 
 /**
@@ -75,12 +78,15 @@ function backendFor(uri: string, options: HostOptions): HostBackend {
         throw new TypeError(`host "${uri}": expected kube://<namespace>/<pod>[?container=<name>]`);
       }
       const container = url.searchParams.get('container') ?? undefined;
-      if (options.debugImage) return new KubeDebugBackend({ namespace, pod, container, image: options.debugImage });
-      return new KubeExecBackend({ namespace, pod, container });
+      const context = options.context ?? runContext();
+      if (options.debugImage) {
+        return new KubeDebugBackend({ namespace, pod, container, image: options.debugImage, context });
+      }
+      return new KubeExecBackend({ namespace, pod, container, context });
     }
     case 'ssh:': {
       if (!url.username) throw new TypeError(`host "${uri}": expected ssh://<user>@<address>[:port]`);
-      const { debugImage: _kubeOnly, ...ssh } = options;
+      const { debugImage: _kubeOnly, context: _kubeToo, ...ssh } = options;
       return new SshBackend({
         ...ssh,
         host: url.hostname.replace(/^\[(.*)\]$/, '$1'),

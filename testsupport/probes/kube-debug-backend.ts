@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { V1EphemeralContainer, V1Pod } from '@kubernetes/client-node';
-import { apiMessage, kubeClients } from '../kube/kube-clients.ts';
+import { apiMessage } from '../kube/kube-clients.ts';
+import type { RunContext } from '../kube/run-context.ts';
 import { giveUp, waitUntil } from '../kube/wait-until.ts';
 import type { CommandOptions, HostBackend, RawCommandResult } from './host-backend.ts';
 import { KubeExecBackend } from './kube-exec-backend.ts';
@@ -15,6 +16,8 @@ export interface KubeDebugTarget {
   readonly image: string;
   /** Seconds the debug container lives (it cannot be removed from the pod, so it ends on its own). Default 3600. */
   readonly lifetimeSeconds?: number;
+  /** The run's options and clients (host() makes it). */
+  readonly context: RunContext;
 }
 
 /**
@@ -33,6 +36,7 @@ export class KubeDebugBackend implements HostBackend {
   readonly namespace: string;
   readonly pod: string;
   readonly image: string;
+  readonly #context: RunContext;
   readonly #target: KubeExecBackend;
   readonly #lifetime: number;
   #debug: Promise<KubeExecBackend> | undefined;
@@ -42,6 +46,7 @@ export class KubeDebugBackend implements HostBackend {
     this.pod = target.pod;
     this.image = target.image;
     this.#lifetime = target.lifetimeSeconds ?? 3600;
+    this.#context = target.context;
     this.#target = new KubeExecBackend(target);
   }
 
@@ -63,7 +68,7 @@ export class KubeDebugBackend implements HostBackend {
 
   async #start(): Promise<KubeExecBackend> {
     const container = await this.#target.container();
-    const { core } = kubeClients();
+    const { core } = this.#context.kube;
     const name = `ct-probe-${randomBytes(3).toString('hex')}`;
     const fail = (found: string, cause?: unknown) =>
       new HostUnreachableError({
@@ -129,6 +134,6 @@ export class KubeDebugBackend implements HostBackend {
     } catch (error) {
       throw fail(`it did not start (${last})`, error);
     }
-    return new KubeExecBackend({ namespace: this.namespace, pod: this.pod, container: name });
+    return new KubeExecBackend({ namespace: this.namespace, pod: this.pod, container: name, context: this.#context });
   }
 }

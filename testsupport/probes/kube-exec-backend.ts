@@ -1,6 +1,7 @@
 import { defaults } from '../config/defaults.ts';
-import { apiMessage, kubeClients } from '../kube/kube-clients.ts';
+import { apiMessage } from '../kube/kube-clients.ts';
 import { ExecError, execInPod } from '../kube/pod-exec.ts';
+import type { RunContext } from '../kube/run-context.ts';
 import type { CommandOptions, HostBackend, RawCommandResult } from './host-backend.ts';
 import { HostUnreachableError, MissingProgramError, ProbeTimeoutError } from './probe-error.ts';
 
@@ -9,6 +10,8 @@ export interface KubeExecTarget {
   readonly pod: string;
   /** Default: the pod's kubectl.kubernetes.io/default-container, else its first container. */
   readonly container?: string | undefined;
+  /** The run's options and clients (host() makes it). */
+  readonly context: RunContext;
 }
 
 /**
@@ -19,11 +22,13 @@ export class KubeExecBackend implements HostBackend {
   readonly namespace: string;
   readonly pod: string;
   #container: string | undefined;
+  readonly #context: RunContext;
 
   constructor(target: KubeExecTarget) {
     this.namespace = target.namespace;
     this.pod = target.pod;
     this.#container = target.container;
+    this.#context = target.context;
   }
 
   get uri(): string {
@@ -33,9 +38,9 @@ export class KubeExecBackend implements HostBackend {
 
   async container(): Promise<string> {
     if (this.#container) return this.#container;
-    let pod: Awaited<ReturnType<ReturnType<typeof kubeClients>['core']['readNamespacedPod']>>;
+    let pod: Awaited<ReturnType<RunContext['kube']['core']['readNamespacedPod']>>;
     try {
-      pod = await kubeClients().core.readNamespacedPod({ name: this.pod, namespace: this.namespace });
+      pod = await this.#context.kube.core.readNamespacedPod({ name: this.pod, namespace: this.namespace });
     } catch (error) {
       throw new HostUnreachableError({
         host: this.uri,
@@ -64,6 +69,7 @@ export class KubeExecBackend implements HostBackend {
       return await execInPod(this.namespace, this.pod, argv, {
         container,
         timeout,
+        context: this.#context,
         ...(options.signal ? { signal: options.signal } : {}),
       });
     } catch (error) {
