@@ -3,7 +3,7 @@ import path from 'node:path';
 import { PatchStrategy } from '@kubernetes/client-node';
 import type { RunOptions } from '../config/options.ts';
 import type { HelmTestAdaptor } from '../helm/helm-test-adaptor.ts';
-import { apiStatus, kubeClients } from '../kube/kube-clients.ts';
+import { apiStatus, kubeClients, mergePatch } from '../kube/kube-clients.ts';
 import { leftoverOfLabel } from './cluster-leftovers.ts';
 import { manifestObjects } from './release-manifest.ts';
 
@@ -46,19 +46,14 @@ export class ChartCrds {
   async recordCreated(namespace: string): Promise<void> {
     const { objects } = kubeClients(this.#options);
     for (const name of this.#created) {
-      await objects
-        .patch(
-          { apiVersion: crdApiVersion, kind: crdKind, metadata: { name, labels: { [leftoverOfLabel]: namespace } } },
-          undefined,
-          undefined,
-          undefined,
-          undefined,
-          PatchStrategy.MergePatch,
-        )
-        .catch((error: unknown) => {
-          // not created (the install failed before its CRDs): nothing to clean up
-          if (apiStatus(error) !== 404) throw error;
-        });
+      await mergePatch(objects, {
+        apiVersion: crdApiVersion,
+        kind: crdKind,
+        metadata: { name, labels: { [leftoverOfLabel]: namespace } },
+      }).catch((error: unknown) => {
+        // not created (the install failed before its CRDs): nothing to clean up
+        if (apiStatus(error) !== 404) throw error;
+      });
     }
   }
 }

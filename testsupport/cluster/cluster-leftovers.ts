@@ -1,6 +1,6 @@
 import { type KubernetesObject, PatchStrategy, type V1PersistentVolume } from '@kubernetes/client-node';
 import type { RunOptions } from '../config/options.ts';
-import { apiStatus, kubeClients } from '../kube/kube-clients.ts';
+import { apiStatus, kubeClients, mergePatch } from '../kube/kube-clients.ts';
 import { namespaceDataDir, nodesAreThisHost } from './node-data.ts';
 
 /**
@@ -90,19 +90,14 @@ export async function recordLeftovers(options: RunOptions, leftovers: Leftovers)
       // a merge patch replaces the list: send it whole, guarded by the resourceVersion it was read at
       if (addFinalizer) Object.assign(metadata, { finalizers: [...finalizers, nodeDataFinalizer] });
       if (addFinalizer) metadata.resourceVersion = object.metadata?.resourceVersion;
-      await objects
-        .patch(
-          { apiVersion: object.apiVersion, kind: object.kind, metadata: { name: object.metadata?.name, ...metadata } },
-          undefined,
-          undefined,
-          undefined,
-          undefined,
-          PatchStrategy.MergePatch,
-        )
-        .catch((error: unknown) => {
-          // gone, or changed since it was listed: the next record sees it again
-          if (apiStatus(error) !== 404 && apiStatus(error) !== 409) throw error;
-        });
+      await mergePatch(objects, {
+        apiVersion: object.apiVersion,
+        kind: object.kind,
+        metadata: { name: object.metadata?.name, ...metadata },
+      }).catch((error: unknown) => {
+        // gone, or changed since it was listed: the next record sees it again
+        if (apiStatus(error) !== 404 && apiStatus(error) !== 409) throw error;
+      });
     }),
   );
 }

@@ -7,7 +7,7 @@ import {
 } from '@kubernetes/client-node';
 import type { RunOptions } from '../config/options.ts';
 import { ChartTestwareError } from '../errors.ts';
-import { apiStatus, kubeClients } from '../kube/kube-clients.ts';
+import { apiStatus, kubeClients, mergePatch } from '../kube/kube-clients.ts';
 import { execInPod } from '../kube/pod-exec.ts';
 import { runContext } from '../kube/run-context.ts';
 import { waitUntil } from '../kube/wait-until.ts';
@@ -75,21 +75,14 @@ export class ReleaseFaults implements AsyncDisposable {
   async restart(workload: string): Promise<Fault> {
     const { kind, name } = await this.#workload(workload);
     const { objects } = kubeClients(this.#target.options);
-    const patched = await objects.patch(
-      {
-        apiVersion: 'apps/v1',
-        kind,
-        metadata: { name, namespace: this.#target.namespace },
-        spec: {
-          template: { metadata: { annotations: { 'kubectl.kubernetes.io/restartedAt': new Date().toISOString() } } },
-        },
-      } as KubernetesObject,
-      undefined,
-      undefined,
-      undefined,
-      undefined,
-      PatchStrategy.MergePatch,
-    );
+    const patched = await mergePatch(objects, {
+      apiVersion: 'apps/v1',
+      kind,
+      metadata: { name, namespace: this.#target.namespace },
+      spec: {
+        template: { metadata: { annotations: { 'kubectl.kubernetes.io/restartedAt': new Date().toISOString() } } },
+      },
+    } as KubernetesObject);
     await this.#observed(kind, name, patched.metadata?.generation ?? 0);
     // nothing to undo: the restart is the fault, and the controller brings the pods back
     return this.#add(`rollout restart ${kind}/${name}`, async () => {});

@@ -2,6 +2,7 @@ import type { RunOptions } from '../config/options.ts';
 import { settle } from '../context/settle.ts';
 import { ChartTestwareError } from '../errors.ts';
 import { HelmCommandError } from '../helm/helm-command-error.ts';
+import { parseTestSuites } from '../helm/helm-results.ts';
 import type { HelmTestAdaptor } from '../helm/helm-test-adaptor.ts';
 import { podLogs } from '../kube/pod-logs.ts';
 import { runContext } from '../kube/run-context.ts';
@@ -68,7 +69,7 @@ export async function runReleaseTests(target: Target, options: ReleaseTestOption
     HelmCommandError,
   );
   const output = outcome.ok ? outcome.value.output : outcome.error.stdout;
-  const phases = parsePhases(output);
+  const phases = parseTestSuites(output);
   if (!outcome.ok && phases.length === 0) throw outcome.error;
   const logs = parseLogs(output);
   const suites = await Promise.all(
@@ -114,23 +115,6 @@ function tail(log: string): string {
     .slice(-8)
     .map((line) => `    | ${line}`)
     .join('\n');
-}
-
-/** "TEST SUITE: <pod>" ... "Phase: <phase>" blocks of helm 3 and 4 (hooks without a pod, "<none>", are skipped). */
-function parsePhases(output: string): { name: string; phase: string }[] {
-  const suites: { name: string; phase: string }[] = [];
-  let name: string | undefined;
-  for (const line of output.split('\n')) {
-    if (/^POD LOGS:/.test(line)) break;
-    const suite = /^TEST SUITE:\s+(\S+)/.exec(line);
-    if (suite) name = suite[1];
-    const phase = /^Phase:\s+(\S+)/.exec(line);
-    if (phase && name && name !== '<none>') {
-      suites.push({ name, phase: phase[1] ?? '' });
-      name = undefined;
-    }
-  }
-  return suites;
 }
 
 /** The "POD LOGS: <pod>" sections helm --logs appends. */

@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { type KubernetesObject, PatchStrategy } from '@kubernetes/client-node';
 import type { RunOptions } from '../config/options.ts';
-import { apiStatus, kubeClients } from '../kube/kube-clients.ts';
+import { apiStatus, kubeClients, mergePatch } from '../kube/kube-clients.ts';
 import { clusterLeftovers, recordLeftovers } from './cluster-leftovers.ts';
 
 /**
@@ -57,19 +57,12 @@ export async function beat(options: RunOptions, namespace: string): Promise<void
   const { objects } = kubeClients(options);
   const now = Date.now();
   try {
-    await objects.patch(
-      {
-        apiVersion: 'coordination.k8s.io/v1',
-        kind: 'Lease',
-        metadata: { name: heartbeatLeaseName, namespace },
-        spec: { holderIdentity: holderIdentity(options), renewTime: microTime(now) },
-      } as Lease,
-      undefined,
-      undefined,
-      undefined,
-      undefined,
-      PatchStrategy.MergePatch,
-    );
+    await mergePatch(objects, {
+      apiVersion: 'coordination.k8s.io/v1',
+      kind: 'Lease',
+      metadata: { name: heartbeatLeaseName, namespace },
+      spec: { holderIdentity: holderIdentity(options), renewTime: microTime(now) },
+    } as Lease);
   } catch (error) {
     if (apiStatus(error) !== 404) throw error;
     await objects.create(leaseBody(options, namespace, now)).catch((created: unknown) => {

@@ -84,11 +84,12 @@ export function parseRevisions(stdout: string): HelmRevision[] {
   }));
 }
 
-/** The suites and phases of `helm test`'s output. */
+/** The suites and phases of `helm test`'s output (helm 3 and 4; hooks without a pod, "<none>", are skipped). */
 export function parseTestSuites(stdout: string): HelmTestSuite[] {
   const suites: HelmTestSuite[] = [];
   let name: string | undefined;
   for (const line of stdout.split('\n')) {
+    if (/^POD LOGS:/.test(line)) break; // --logs: what follows is the pods' output, not helm's
     const suite = /^TEST SUITE:\s+(\S+)/.exec(line);
     if (suite) name = suite[1];
     const phase = /^Phase:\s+(\S+)/.exec(line);

@@ -4,7 +4,9 @@ import {
   CoreV1Api,
   DiscoveryV1Api,
   type KubeConfig,
+  type KubernetesObject,
   KubernetesObjectApi,
+  PatchStrategy,
   StorageV1Api,
 } from '@kubernetes/client-node';
 import { loadOptions, type RunOptions } from '../config/options.ts';
@@ -62,4 +64,9 @@ export function apiMessage(error: unknown): string {
     return body.message;
   }
   return (error as Error)?.message ?? String(error);
+}
+
+/** A JSON merge patch (RFC 7386) of any object: the fields given replace theirs, a list as a whole. */
+export function mergePatch<T extends KubernetesObject>(objects: KubernetesObjectApi, patch: T): Promise<T> {
+  return objects.patch(patch, undefined, undefined, undefined, undefined, PatchStrategy.MergePatch);
 }
