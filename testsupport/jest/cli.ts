@@ -13,8 +13,9 @@ import { afterAllArtifacts, inventoryProperties } from '../report/junit-properti
 import { clusterUsedMarker, readTestRecords, removeRunStateOnExit, runStateDir } from '../report/run-state.ts';
 import { finishRunReport, startRunReport } from '../report/write-run-report.ts';
 import { defaultJestConfig, jestBin } from './jest-project.ts';
+import { checkInClusterImage, inClusterEntry, inClusterEnvVar, inClusterUsage, takeInClusterArgs } from './in-cluster-args.ts';
 import { junitReport } from './junit-report.ts';
-import { localClusterKubeconfig } from './local-cluster.ts';
+import { localClusterKubeconfig, usesEmbeddedCluster } from './local-cluster.ts';
 import { markerSelection, selectionMayInclude } from './marker-selection.ts';
 import { preflight } from './preflight.ts';
 import { prepareReportsDir } from './reports-dir.ts';
@@ -30,10 +31,13 @@ async function main(argv: readonly string[]): Promise<number> {
   let args: ReturnType<typeof parseRunnerArgs>;
   let options: RunOptions;
   let selection: ReturnType<typeof markerSelection>;
+  let inCluster: ReturnType<typeof takeInClusterArgs>['inCluster'];
   try {
-    args = parseRunnerArgs(argv);
+    const taken = takeInClusterArgs(argv);
+    inCluster = taken.inCluster;
+    args = parseRunnerArgs(taken.rest);
     if (args.help) {
-      console.log(runnerUsage);
+      console.log(runnerUsage + inClusterUsage);
       return 0;
     }
     options = resolveOptions(args.flags);
@@ -43,7 +47,8 @@ async function main(argv: readonly string[]): Promise<number> {
     return reportUsageError(error);
   }
 
-  const needsCluster = selectionMayInclude(selection, 'chart_deploy', options.markers, ['no_deploy']);
+  const needsCluster =
+    inCluster !== undefined || selectionMayInclude(selection, 'chart_deploy', options.markers, ['no_deploy']);
   let kubeconfig: string | undefined;
   try {
     prepareReportsDir(
@@ -54,6 +59,7 @@ async function main(argv: readonly string[]): Promise<number> {
     const kubeContext = options.kubeContext
       ? { name: options.kubeContext, givenAs: options.sources.kubeContext }
       : undefined;
+    if (inCluster) checkInClusterImage(inCluster, usesEmbeddedCluster(args.localCluster, true, process.env, kubeContext));
     kubeconfig = await localClusterKubeconfig(args.localCluster, needsCluster, process.env, kubeContext);
     if (kubeconfig)
       options = resolveOptions(args.flags, {
@@ -80,7 +86,7 @@ async function main(argv: readonly string[]): Promise<number> {
     [
       '--experimental-vm-modules',
       '--disable-warning=ExperimentalWarning',
-      jestBin(),
+      inCluster ? inClusterEntry : jestBin(),
       '--json',
       `--outputFile=${jestResultsFile}`,
       ...defaultJestConfig(projectRoot, args.jestArgs),
@@ -92,6 +98,7 @@ async function main(argv: readonly string[]): Promise<number> {
         [optionsEnvVar]: JSON.stringify(options),
         // the job namespace records this process as its owner: after a SIGKILL here, the janitor may delete it
         CHART_TESTWARE_RUNNER_PID: String(process.pid),
+        ...(inCluster ? { [inClusterEnvVar]: JSON.stringify(inCluster) } : {}),
         ...(kubeconfig ? { KUBECONFIG: kubeconfig } : {}),
       },
       stdio: 'inherit',
