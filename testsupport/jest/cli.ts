@@ -12,8 +12,14 @@ import { readJestResults } from '../report/jest-results.ts';
 import { afterAllArtifacts, inventoryProperties } from '../report/junit-properties.ts';
 import { clusterUsedMarker, readTestRecords, removeRunStateOnExit, runStateDir } from '../report/run-state.ts';
 import { finishRunReport, startRunReport } from '../report/write-run-report.ts';
+import {
+  checkInClusterImage,
+  inClusterEntry,
+  inClusterEnvVar,
+  inClusterUsage,
+  takeInClusterArgs,
+} from './in-cluster-args.ts';
 import { defaultJestConfig, jestBin } from './jest-project.ts';
-import { checkInClusterImage, inClusterEntry, inClusterEnvVar, inClusterUsage, takeInClusterArgs } from './in-cluster-args.ts';
 import { junitReport } from './junit-report.ts';
 import { localClusterKubeconfig, usesEmbeddedCluster } from './local-cluster.ts';
 import { markerSelection, selectionMayInclude } from './marker-selection.ts';
@@ -59,7 +65,8 @@ async function main(argv: readonly string[]): Promise<number> {
     const kubeContext = options.kubeContext
       ? { name: options.kubeContext, givenAs: options.sources.kubeContext }
       : undefined;
-    if (inCluster) checkInClusterImage(inCluster, usesEmbeddedCluster(args.localCluster, true, process.env, kubeContext));
+    if (inCluster)
+      checkInClusterImage(inCluster, usesEmbeddedCluster(args.localCluster, true, process.env, kubeContext));
     kubeconfig = await localClusterKubeconfig(args.localCluster, needsCluster, process.env, kubeContext);
     if (kubeconfig)
       options = resolveOptions(args.flags, {

@@ -52,7 +52,7 @@ async function main(argv: readonly string[]): Promise<number> {
   const projectRoot = process.cwd();
   // the runner's --json output and its preset config (paths of this machine): the shard makes its own
   const jestArgs = argv
-    .filter((arg, i) => {
+    .filter((_arg, i) => {
       const presetConfig = (at: number) => argv[at] === '--config' && argv[at + 1]?.startsWith('{');
       return !presetConfig(i) && !presetConfig(i - 1);
     })
