@@ -62,6 +62,7 @@ async function leftovers(): Promise<string[]> {
         undefined,
         undefined,
         undefined,
+        undefined,
         'chart-testware.io/shards',
       );
       left.push(...list.items.map((item) => `${kind} ${item.metadata?.name}`));
@@ -73,6 +74,7 @@ async function leftovers(): Promise<string[]> {
     const list = await objects.list(
       'rbac.authorization.k8s.io/v1',
       kind,
+      undefined,
       undefined,
       undefined,
       undefined,
