@@ -36,12 +36,12 @@ mark('no_deploy').describe('--in-cluster, --shards, --image', () => {
     expect(() => takeInClusterArgs(args)).toThrow(message);
   });
 
-  test('without --image only the embedded cluster will do', () => {
-    expect(() => checkInClusterImage({ shards: 2, image: undefined }, false)).toThrow(
+  test('without --image only the embedded cluster will do', async () => {
+    await expect(checkInClusterImage({ shards: 2, image: undefined }, false)).rejects.toThrow(
       '--in-cluster on a cluster other than the embedded one needs --image',
     );
-    expect(() => checkInClusterImage({ shards: 2, image: undefined }, true)).not.toThrow();
-    expect(() => checkInClusterImage({ shards: 2, image: 'node:24' }, false)).not.toThrow();
+    await expect(checkInClusterImage({ shards: 2, image: undefined }, true)).resolves.toBeUndefined();
+    await expect(checkInClusterImage({ shards: 2, image: 'node:24' }, false)).resolves.toBeUndefined();
   });
 
   test('the runner answers a bad flag with exit 4 before it calls the cluster', async () => {

@@ -66,7 +66,11 @@ async function main(argv: readonly string[]): Promise<number> {
       ? { name: options.kubeContext, givenAs: options.sources.kubeContext }
       : undefined;
     if (inCluster)
-      checkInClusterImage(inCluster, usesEmbeddedCluster(args.localCluster, true, process.env, kubeContext));
+      await checkInClusterImage(
+        inCluster,
+        usesEmbeddedCluster(args.localCluster, true, process.env, kubeContext),
+        options,
+      );
     kubeconfig = await localClusterKubeconfig(args.localCluster, needsCluster, process.env, kubeContext);
     if (kubeconfig)
       options = resolveOptions(args.flags, {

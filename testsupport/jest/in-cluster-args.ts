@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { RunOptions } from '../config/options.ts';
 import { ConfigError } from '../errors.ts';
 
 /** `--in-cluster [--shards N] [--image IMAGE]`: run the selected tests as an Indexed Job in the cluster. */
@@ -85,14 +86,33 @@ export function takeInClusterArgs(argv: readonly string[]): { inCluster: InClust
   return { inCluster: { shards: count, image }, rest };
 }
 
-/** Without --image only the embedded cluster has an image to run (the project's own): say so before anything slow. */
-export function checkInClusterImage(inCluster: InClusterArgs, embeddedCluster: boolean): void {
-  if (inCluster.image === undefined && !embeddedCluster) {
-    throw new ConfigError('--in-cluster on a cluster other than the embedded one needs --image', {
-      hint: 'name a Node >= 22.19 image (with sh and tar) that the cluster can pull, e.g. --image node:24-bookworm-slim',
-    });
+/**
+ * Without --image only the embedded cluster has an image to run (the project's own): say so before anything slow.
+ * The embedded cluster is the one the runner brings up, or the one a kubeconfig names (`npm run cluster:kubeconfig`).
+ */
+export async function checkInClusterImage(
+  inCluster: InClusterArgs,
+  embeddedCluster: boolean,
+  options?: RunOptions,
+): Promise<void> {
+  if (inCluster.image !== undefined || embeddedCluster || (options && (await namesEmbeddedCluster(options)))) return;
+  throw new ConfigError('--in-cluster on a cluster other than the embedded one needs --image', {
+    hint: 'name a Node >= 22.19 image (with sh and tar) that the cluster can pull, e.g. --image node:24-bookworm-slim',
+  });
+}
+
+async function namesEmbeddedCluster(options: RunOptions): Promise<boolean> {
+  try {
+    // loaded only here: a run without --in-cluster never loads the Kubernetes client for this
+    const { loadKubeConfig } = await import('../kube/kube-config.ts');
+    const cluster = loadKubeConfig(options).getCurrentCluster();
+    return cluster?.name === embeddedClusterName && cluster.server === 'https://127.0.0.1:6443';
+  } catch {
+    return false; // no usable kubeconfig: the preflight says why
   }
 }
+
+const embeddedClusterName = 'chart-testware-local';
 
 export const inClusterUsage = `
 In-cluster runs (an Indexed Job in the job namespace; see docs/in-cluster.md):
