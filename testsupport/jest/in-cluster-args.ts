@@ -115,6 +115,7 @@ async function namesEmbeddedCluster(options: RunOptions): Promise<boolean> {
 const embeddedClusterName = 'chart-testware-local';
 
 export const inClusterUsage = `
+
 In-cluster runs (an Indexed Job in the job namespace; see docs/in-cluster.md):
   --in-cluster             run the selected tests inside the cluster, in pods of a Job
   --shards N               N pods, each running Jest's --shard=i/N (default 1, at most ${maxShards})
