@@ -6,6 +6,7 @@ import { expect, test } from '@jest/globals';
 import { EchoServer, echoServerPort } from '../../testsupport/extras/echo-server.ts';
 import { mark } from '../../testsupport/index.ts';
 import { kubeClients } from '../../testsupport/kube/kube-clients.ts';
+import { waitUntil } from '../../testsupport/kube/wait-until.ts';
 
 const inShard = process.env.CHART_TESTWARE_SHARD_NAMESPACE !== undefined;
 const shardTest = inShard ? test : test.skip;
@@ -22,14 +23,23 @@ mark('chart_deploy').describe('in-cluster pod network', () => {
       expect(podIp).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
 
       const dnsName = `${echo.name}.${echo.namespace}.svc.cluster.local`;
-      expect((await lookup(dnsName)).address).toBe(service.spec?.clusterIP);
+      // the cluster DNS learns a new Service from its watch: a moment's lag under load
+      const address = await waitUntil(async () => (await lookup(dnsName)).address, {
+        timeout: 60_000,
+        interval: 500,
+        description: `DNS for ${dnsName}`,
+      });
+      expect(address).toBe(service.spec?.clusterIP);
       for (const url of [`http://${dnsName}:${echoServerPort}/healthz`, `http://${podIp}:${echoServerPort}/healthz`]) {
-        const response = await fetch(url, { signal: AbortSignal.timeout(20_000) });
-        expect({ url, status: response.status, body: (await response.text()).trim() }).toEqual({
-          url,
-          status: 200,
-          body: 'ok',
-        });
+        // kube-proxy programs a new Service's rules a moment after its pod is Ready (refused until then)
+        const answer = await waitUntil(
+          async () => {
+            const response = await fetch(url, { signal: AbortSignal.timeout(10_000) });
+            return { url, status: response.status, body: (await response.text()).trim() };
+          },
+          { timeout: 60_000, interval: 500, description: `an answer from ${url}` },
+        );
+        expect(answer).toEqual({ url, status: 200, body: 'ok' });
       }
     },
     120_000,
