@@ -99,7 +99,7 @@ mark('chart_deploy').describe('--in-cluster --shards 2', () => {
             'tests/in-cluster/pod-network.test.ts',
           ]);
           const run = await child;
-          expect({ exitCode: run.exitCode, output: run.all }).toMatchObject({ exitCode: 0 });
+          expect(run.exitCode === 0 ? 'exit 0' : `exit ${run.exitCode}:\n${run.all}`).toBe('exit 0');
           expect(run.all).toContain('[shard 1/2] ');
           expect(run.all).toContain('[shard 2/2] ');
           expect(run.all).toContain('quarantined test failed (does not fail the run)');
@@ -125,7 +125,7 @@ mark('chart_deploy').describe('--in-cluster --shards 2', () => {
             `${fixtures}/quarantined-failure.fixture.ts`,
           ]);
           const run = await child;
-          expect({ exitCode: run.exitCode, output: run.all }).toMatchObject({ exitCode: 1 });
+          expect(run.exitCode === 1 ? 'exit 1' : `exit ${run.exitCode}:\n${run.all}`).toBe('exit 1');
           expect(run.all).toContain('a failing test (fails the run)');
           expect(run.all).toMatch(/tests: 0 passed, 1 failed/);
           expect(junitCases(reportsDir)).toEqual(
@@ -150,7 +150,7 @@ mark('chart_deploy').describe('--in-cluster --shards 2', () => {
           });
           child.kill('SIGINT');
           const run = await child;
-          expect({ exitCode: run.exitCode, output: run.all }).toMatchObject({ exitCode: 130 });
+          expect(run.exitCode === 130 ? 'exit 130' : `exit ${run.exitCode}:\n${run.all}`).toBe('exit 130');
           expect(run.all).toContain('stopping the in-cluster shards');
           expect(await leftovers()).toEqual([]);
         },

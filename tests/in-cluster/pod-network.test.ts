@@ -6,7 +6,19 @@ import { expect, test } from '@jest/globals';
 import { EchoServer, echoServerPort } from '../../testsupport/extras/echo-server.ts';
 import { mark } from '../../testsupport/index.ts';
 import { kubeClients } from '../../testsupport/kube/kube-clients.ts';
-import { waitUntil } from '../../testsupport/kube/wait-until.ts';
+
+/** `attempt` until it succeeds, for at most `ms`; then its last error. (fetch's TypeError must be retried too.) */
+async function retryFor<T>(ms: number, attempt: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  }
+}
 
 const inShard = process.env.CHART_TESTWARE_SHARD_NAMESPACE !== undefined;
 const shardTest = inShard ? test : test.skip;
@@ -24,21 +36,14 @@ mark('chart_deploy').describe('in-cluster pod network', () => {
 
       const dnsName = `${echo.name}.${echo.namespace}.svc.cluster.local`;
       // the cluster DNS learns a new Service from its watch: a moment's lag under load
-      const address = await waitUntil(async () => (await lookup(dnsName)).address, {
-        timeout: 60_000,
-        interval: 500,
-        description: `DNS for ${dnsName}`,
-      });
+      const address = await retryFor(60_000, async () => (await lookup(dnsName)).address);
       expect(address).toBe(service.spec?.clusterIP);
       for (const url of [`http://${dnsName}:${echoServerPort}/healthz`, `http://${podIp}:${echoServerPort}/healthz`]) {
         // kube-proxy programs a new Service's rules a moment after its pod is Ready (refused until then)
-        const answer = await waitUntil(
-          async () => {
-            const response = await fetch(url, { signal: AbortSignal.timeout(10_000) });
-            return { url, status: response.status, body: (await response.text()).trim() };
-          },
-          { timeout: 60_000, interval: 500, description: `an answer from ${url}` },
-        );
+        const answer = await retryFor(60_000, async () => {
+          const response = await fetch(url, { signal: AbortSignal.timeout(10_000) });
+          return { url, status: response.status, body: (await response.text()).trim() };
+        });
         expect(answer).toEqual({ url, status: 200, body: 'ok' });
       }
     },
