@@ -43,6 +43,8 @@ const ensured = new Map<string, Promise<string>>();
 export function ensureJobNamespace(options: RunOptions, testFile?: string): Promise<string> {
   if (options.deployedNamespace !== undefined) return Promise.reject(noJobNamespaceError(options));
   const name = jobNamespaceName(options, testFile);
+  // an in-cluster shard runs in the Job's namespace, made by the runner outside: its Role cannot create namespaces
+  if (process.env.CHART_TESTWARE_SHARD_NAMESPACE === name) return Promise.resolve(name);
   const key = `${options.runId}/${name}`;
   let promise = ensured.get(key);
   if (!promise) {

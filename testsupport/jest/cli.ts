@@ -13,9 +13,16 @@ import { afterAllArtifacts, inventoryProperties } from '../report/junit-properti
 import { clusterUsedMarker, readTestRecords, removeRunStateOnExit, runStateDir } from '../report/run-state.ts';
 import { finishRunReport, startRunReport } from '../report/write-run-report.ts';
 import { ciShardArgs, filesOutsideEmptyShard } from './ci-shard.ts';
+import {
+  checkInClusterImage,
+  inClusterEntry,
+  inClusterEnvVar,
+  inClusterUsage,
+  takeInClusterArgs,
+} from './in-cluster-args.ts';
 import { defaultJestConfig, jestBin } from './jest-project.ts';
 import { junitReport } from './junit-report.ts';
-import { localClusterKubeconfig } from './local-cluster.ts';
+import { localClusterKubeconfig, usesEmbeddedCluster } from './local-cluster.ts';
 import { markerSelection, selectionMayInclude } from './marker-selection.ts';
 import { preflight } from './preflight.ts';
 import { prepareReportsDir } from './reports-dir.ts';
@@ -32,22 +39,27 @@ async function main(argv: readonly string[]): Promise<number> {
   let options: RunOptions;
   let selection: ReturnType<typeof markerSelection>;
   let shardArgs: string[];
+  let inCluster: ReturnType<typeof takeInClusterArgs>['inCluster'];
   try {
-    args = parseRunnerArgs(argv);
+    const taken = takeInClusterArgs(argv);
+    inCluster = taken.inCluster;
+    args = parseRunnerArgs(taken.rest);
     if (args.help) {
-      console.log(runnerUsage);
+      console.log(runnerUsage + inClusterUsage);
       return 0;
     }
     options = resolveOptions(args.flags);
     selection = markerSelection(options);
-    shardArgs = ciShardArgs(args.jestArgs, process.env);
+    // --in-cluster makes its own shards (and refuses --shard): GitLab's parallel jobs do not split it further
+    shardArgs = inCluster ? [] : ciShardArgs(args.jestArgs, process.env);
     if (shardArgs.length > 0) console.error(`chart-testware: CI_NODE_INDEX/CI_NODE_TOTAL: Jest ${shardArgs[0]}`);
     startRunReport(options.reportsDir);
   } catch (error) {
     return reportUsageError(error);
   }
 
-  const needsCluster = selectionMayInclude(selection, 'chart_deploy', options.markers, ['no_deploy']);
+  const needsCluster =
+    inCluster !== undefined || selectionMayInclude(selection, 'chart_deploy', options.markers, ['no_deploy']);
   let kubeconfig: string | undefined;
   try {
     prepareReportsDir(
@@ -58,6 +70,12 @@ async function main(argv: readonly string[]): Promise<number> {
     const kubeContext = options.kubeContext
       ? { name: options.kubeContext, givenAs: options.sources.kubeContext }
       : undefined;
+    if (inCluster)
+      await checkInClusterImage(
+        inCluster,
+        usesEmbeddedCluster(args.localCluster, true, process.env, kubeContext),
+        options,
+      );
     kubeconfig = await localClusterKubeconfig(args.localCluster, needsCluster, process.env, kubeContext);
     if (kubeconfig)
       options = resolveOptions(args.flags, {
@@ -84,6 +102,7 @@ async function main(argv: readonly string[]): Promise<number> {
     [optionsEnvVar]: JSON.stringify(options),
     // the job namespace records this process as its owner: after a SIGKILL here, the janitor may delete it
     CHART_TESTWARE_RUNNER_PID: String(process.pid),
+    ...(inCluster ? { [inClusterEnvVar]: JSON.stringify(inCluster) } : {}),
     ...(kubeconfig ? { KUBECONFIG: kubeconfig } : {}),
   };
   const jest = execa(
@@ -91,7 +110,7 @@ async function main(argv: readonly string[]): Promise<number> {
     [
       '--experimental-vm-modules',
       '--disable-warning=ExperimentalWarning',
-      jestBin(),
+      inCluster ? inClusterEntry : jestBin(),
       '--json',
       `--outputFile=${jestResultsFile}`,
       ...jestArgv,
