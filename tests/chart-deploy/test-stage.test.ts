@@ -12,6 +12,7 @@ import { ChartDeployment } from '../../testsupport/cluster/chart-deployment.ts';
 import { DeployedReleaseError } from '../../testsupport/cluster/deployed-release.ts';
 import { manifestObjects } from '../../testsupport/cluster/release-manifest.ts';
 import { loadOptions, type RunOptions, resolveOptions } from '../../testsupport/config/options.ts';
+import { readChartMetadata } from '../../testsupport/helm/chart-files.ts';
 import { resolveHelmBinary } from '../../testsupport/helm/helm-binary.ts';
 import { mark } from '../../testsupport/index.ts';
 import { apiStatus, kubeClients } from '../../testsupport/kube/kube-clients.ts';
@@ -19,6 +20,8 @@ import { knownKind } from '../../testsupport/kube/object-ref.ts';
 import { waitUntil } from '../../testsupport/kube/wait-until.ts';
 import { projectRoot, startRunner } from '../support/runner-process.ts';
 import { diagnosticsFiles, filesUnder } from './fixtures.ts';
+
+const tangoBaseVersion = readChartMetadata(path.join(projectRoot, 'charts', 'tango-base')).version;
 
 const options = loadOptions();
 /** Its own namespace (`<job namespace>-deployed-<random>`), made by helm, not by chart-testware. */
@@ -171,7 +174,9 @@ mark('chart_deploy').describe('the Test stage against a release deployed by plai
       exitCode: 0,
       output: expect.stringMatching(/tests: 8 passed, 0 failed/),
     });
-    expect(run.all).toContain(`Test stage against release ${release} in namespace ${namespace} (tango-base-0.1.0,`);
+    expect(run.all).toContain(
+      `Test stage against release ${release} in namespace ${namespace} (tango-base-${tangoBaseVersion},`,
+    );
 
     expectUnchanged(before, await snapshot());
     const historyAfter = await helm(['history', release, '--output', 'json']);
@@ -257,7 +262,9 @@ mark('chart_deploy').describe('the Test stage against a release deployed by plai
         exitCode: 0,
         output: expect.stringMatching(/tests: 8 passed, 0 failed/),
       });
-      expect(run.all).toContain(`Test stage against release ${release} in namespace ${namespace} (tango-base-0.1.0,`);
+      expect(run.all).toContain(
+        `Test stage against release ${release} in namespace ${namespace} (tango-base-${tangoBaseVersion},`,
+      );
     } finally {
       await helm(['uninstall', 'echo', '--wait']);
     }
