@@ -187,6 +187,24 @@ mark('chart_deploy').describe('the Test stage against a release deployed by plai
     expect(await namespacesOfOurs()).toEqual(oursBefore);
   }, 900_000);
 
+  test('--in-cluster: the Test-stage suite runs in a pod beside the deployed system and takes its Job and RBAC away', async () => {
+    const run = await runTestStage(['--deployed-namespace', namespace, '--in-cluster']);
+    expect({ exitCode: run.exitCode, output: run.all }).toEqual({
+      exitCode: 0,
+      output: expect.stringMatching(/tests: 8 passed, 0 failed/),
+    });
+    expect(run.all).toContain(`in-cluster run: Job ${namespace}/`);
+    expect(run.all).toMatch(/\[shard 1\/1\] .*✓ the TangoTest device answers over exec/);
+    expectUnchanged(before, await snapshot());
+    const { core, batch } = kubeClients(options);
+    const left = [
+      ...(await batch.listNamespacedJob({ namespace })).items,
+      ...(await core.listNamespacedServiceAccount({ namespace })).items,
+      ...(await core.listNamespacedPod({ namespace })).items,
+    ].filter((object) => object.metadata?.labels?.['chart-testware.io/shards'] !== undefined);
+    expect(left.map((object) => object.metadata?.name)).toEqual([]);
+  }, 900_000);
+
   test("a failing Test-stage test saves the attached release's diagnostics, and still changes nothing", async () => {
     const reportsDir = tempReportsDir();
     const run = await runTestStage(

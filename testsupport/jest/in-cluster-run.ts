@@ -74,7 +74,8 @@ async function main(argv: readonly string[]): Promise<number> {
   try {
     mkdirSync(runStateDir(options), { recursive: true, mode: 0o700 });
     writeFileSync(clusterUsedMarker(options), 'in-cluster');
-    const namespace = await ensureJobNamespace(options);
+    // the Test stage (--deployed-namespace): the Job runs beside the deployed system, in its namespace
+    const namespace = options.deployedNamespace ?? (await ensureJobNamespace(options));
     const name = `ct-shards-${options.runId}`
       .toLowerCase()
       .replace(/[^a-z0-9-]/g, '-')

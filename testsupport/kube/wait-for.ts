@@ -66,7 +66,10 @@ export async function waitFor(
   const started = performance.now();
   const label = options.label ?? `${objects.length} object(s)`;
   const watches = new Map<string, ResourceWatch>();
-  const namespaces = [...new Set(objects.map((ref) => ref.namespace))];
+  // a release's cluster-scoped objects (a StorageClass, a ClusterRole) must not widen the namespaced watches to
+  // the whole cluster: an identity with rights in its namespace only (the Test stage in a pod) may not list there
+  const inNamespaces = [...new Set(objects.map((ref) => ref.namespace).filter((ns) => ns !== undefined))];
+  const namespaces = inNamespaces.length > 0 ? inNamespaces : [undefined];
   const kinds = [...new Set([...objects.map((ref) => ref.kind), ...(options.related ?? [])])].filter(knownKind);
   const readySeen = new Set<string>();
   let verdicts: Array<[ObjectRef, Verdict]> = [];
