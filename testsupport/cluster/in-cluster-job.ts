@@ -1,4 +1,4 @@
-import type { KubernetesObject, V1Job, V1PolicyRule } from '@kubernetes/client-node';
+import type { KubernetesObject, V1Container, V1Job, V1PolicyRule } from '@kubernetes/client-node';
 import type { RunOptions } from '../config/options.ts';
 import { apiStatus, kubeClients } from '../kube/kube-clients.ts';
 import { waitUntil } from '../kube/wait-until.ts';
@@ -89,72 +89,7 @@ export function shardObjects(options: RunOptions, spec: ShardJobSpec): Kubernete
     'chart-testware.io/shards': spec.name,
   };
   const metadata = { name: spec.name, namespace: spec.namespace, labels };
-  const waitThenRun = [
-    `until [ -f ${readyMarker} ]; do sleep 0.2; done`,
-    'mkdir -p -m 700 "$HOME" "$SWC_NATIVE_BINDING_CACHE"',
-    `exec node --disable-warning=ExperimentalWarning ${podWorkspace}/${spec.entry}`,
-  ].join('; ');
-  const job: V1Job = {
-    apiVersion: 'batch/v1',
-    kind: 'Job',
-    metadata,
-    spec: {
-      completionMode: 'Indexed',
-      completions: spec.shards,
-      parallelism: spec.shards,
-      backoffLimit: 0,
-      ttlSecondsAfterFinished: 600,
-      template: {
-        metadata: { labels },
-        spec: {
-          serviceAccountName: spec.name,
-          automountServiceAccountToken: true,
-          restartPolicy: 'Never',
-          terminationGracePeriodSeconds: 5,
-          securityContext: {
-            runAsNonRoot: true,
-            runAsUser: 10001,
-            runAsGroup: 10001,
-            fsGroup: 10001,
-            seccompProfile: { type: 'RuntimeDefault' },
-          },
-          containers: [
-            {
-              name: shardContainer,
-              image: spec.image,
-              imagePullPolicy: 'IfNotPresent',
-              command: ['sh', '-c', waitThenRun],
-              workingDir: podWorkspace,
-              env: [
-                ...Object.entries(spec.env).map(([name, value]) => ({ name, value })),
-                { name: 'HOME', value: `${podStateDir}/home` },
-                { name: 'TMPDIR', value: '/tmp' },
-                { name: 'CI', value: 'true' },
-                // swc's native addon unpacks itself into a cache whose parents no other user may write; an
-                // emptyDir is mode 0777, but only this pod's own processes (one uid) can write to it
-                { name: 'SWC_NATIVE_BINDING_CACHE', value: `${podStateDir}/swc-cache` },
-                { name: 'SWC_NATIVE_BINDING_CACHE_SKIP_SECURITY_CHECK', value: '1' },
-              ],
-              resources: { requests: { cpu: '50m', memory: '256Mi' }, limits: { memory: '2Gi' } },
-              securityContext: {
-                allowPrivilegeEscalation: false,
-                readOnlyRootFilesystem: true,
-                capabilities: { drop: ['ALL'] },
-              },
-              volumeMounts: [
-                { name: 'workspace', mountPath: podWorkspace },
-                { name: 'tmp', mountPath: '/tmp' },
-              ],
-            },
-          ],
-          volumes: [
-            { name: 'workspace', emptyDir: {} },
-            { name: 'tmp', emptyDir: {} },
-          ],
-        },
-      },
-    },
-  };
+  const job = shardJob(spec, metadata);
   const clusterMetadata = { name: `${spec.name}-read`, labels: { ...labels, [leftoverOfLabel]: spec.namespace } };
   return [
     { apiVersion: 'v1', kind: 'ServiceAccount', metadata, automountServiceAccountToken: false } as KubernetesObject,
@@ -181,6 +116,81 @@ export function shardObjects(options: RunOptions, spec: ShardJobSpec): Kubernete
     } as KubernetesObject,
     job as KubernetesObject,
   ];
+}
+
+/** The Indexed Job: N pods that wait for the workspace, then run their shard. */
+function shardJob(
+  spec: ShardJobSpec,
+  metadata: { name: string; namespace: string; labels: Record<string, string> },
+): V1Job {
+  return {
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata,
+    spec: {
+      completionMode: 'Indexed',
+      completions: spec.shards,
+      parallelism: spec.shards,
+      backoffLimit: 0,
+      ttlSecondsAfterFinished: 600,
+      template: {
+        metadata: { labels: metadata.labels },
+        spec: {
+          serviceAccountName: spec.name,
+          automountServiceAccountToken: true,
+          restartPolicy: 'Never',
+          terminationGracePeriodSeconds: 5,
+          securityContext: {
+            runAsNonRoot: true,
+            runAsUser: 10001,
+            runAsGroup: 10001,
+            fsGroup: 10001,
+            seccompProfile: { type: 'RuntimeDefault' },
+          },
+          containers: [shardContainerSpec(spec)],
+          volumes: [
+            { name: 'workspace', emptyDir: {} },
+            { name: 'tmp', emptyDir: {} },
+          ],
+        },
+      },
+    },
+  };
+}
+
+function shardContainerSpec(spec: ShardJobSpec): V1Container {
+  const waitThenRun = [
+    `until [ -f ${readyMarker} ]; do sleep 0.2; done`,
+    'mkdir -p -m 700 "$HOME" "$SWC_NATIVE_BINDING_CACHE"',
+    `exec node --disable-warning=ExperimentalWarning ${podWorkspace}/${spec.entry}`,
+  ].join('; ');
+  return {
+    name: shardContainer,
+    image: spec.image,
+    imagePullPolicy: 'IfNotPresent',
+    command: ['sh', '-c', waitThenRun],
+    workingDir: podWorkspace,
+    env: [
+      ...Object.entries(spec.env).map(([name, value]) => ({ name, value })),
+      { name: 'HOME', value: `${podStateDir}/home` },
+      { name: 'TMPDIR', value: '/tmp' },
+      { name: 'CI', value: 'true' },
+      // swc's native addon unpacks itself into a cache whose parents no other user may write; an
+      // emptyDir is mode 0777, but only this pod's own processes (one uid) can write to it
+      { name: 'SWC_NATIVE_BINDING_CACHE', value: `${podStateDir}/swc-cache` },
+      { name: 'SWC_NATIVE_BINDING_CACHE_SKIP_SECURITY_CHECK', value: '1' },
+    ],
+    resources: { requests: { cpu: '50m', memory: '256Mi' }, limits: { memory: '2Gi' } },
+    securityContext: {
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ['ALL'] },
+    },
+    volumeMounts: [
+      { name: 'workspace', mountPath: podWorkspace },
+      { name: 'tmp', mountPath: '/tmp' },
+    ],
+  };
 }
 
 export async function createShardObjects(options: RunOptions, objects: readonly KubernetesObject[]): Promise<void> {
