@@ -1,6 +1,5 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { PatchStrategy } from '@kubernetes/client-node';
 import type { RunOptions } from '../config/options.ts';
 import type { HelmTestAdaptor } from '../helm/helm-test-adaptor.ts';
 import { apiStatus, kubeClients, mergePatch } from '../kube/kube-clients.ts';

@@ -1,4 +1,4 @@
-import { type KubernetesObject, PatchStrategy, type V1PersistentVolume } from '@kubernetes/client-node';
+import type { KubernetesObject, V1PersistentVolume } from '@kubernetes/client-node';
 import type { RunOptions } from '../config/options.ts';
 import { apiStatus, kubeClients, mergePatch } from '../kube/kube-clients.ts';
 import { namespaceDataDir, nodesAreThisHost } from './node-data.ts';

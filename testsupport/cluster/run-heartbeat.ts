@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { type KubernetesObject, PatchStrategy } from '@kubernetes/client-node';
+import type { KubernetesObject } from '@kubernetes/client-node';
 import type { RunOptions } from '../config/options.ts';
 import { apiStatus, kubeClients, mergePatch } from '../kube/kube-clients.ts';
 import { clusterLeftovers, recordLeftovers } from './cluster-leftovers.ts';
