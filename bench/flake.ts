@@ -2,7 +2,8 @@
 // bench:flake: the chart_deploy selection N times in a row, each run in its own job namespace, with CPU-bound
 // processes running beside it (a loaded CI machine), to find tests that fail under load and fail-fasts that were
 // not verdicts.
-//   npm run bench:flake -- [--runs N] [--burners N] [--marker EXPR] [test path patterns...]
+//   npm run bench:flake -- [--runs N] [--burners N] [--marker EXPR | --all] [test path patterns...]
+// --all runs the whole suite, every marker, as `npm run test:all` and CI do.
 // Prints per run the pass/fail counts, every fail-fast reason that failed a test (a false fail-fast: the true
 // fail-fast tests pass when they get theirs), the not-final reasons that waits saw and went past, and at the end
 // `false fail-fasts: K`. Each run's output and JUnit report are kept under reports/flake/<stamp>/run-<i>/.
@@ -12,7 +13,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 
 const usage =
-  'usage: npm run bench:flake -- [--runs N (default 5)] [--burners N (default 2)] [--marker EXPR] [test path patterns...]';
+  'usage: npm run bench:flake -- [--runs N (default 5)] [--burners N (default 2)] [--marker EXPR | --all (the whole suite, as test:all)] [test path patterns...]';
 const root = path.resolve(import.meta.dirname, '..');
 
 function count(flag: string, text: string | undefined, fallback: number): number {
@@ -32,7 +33,8 @@ function parseFlags() {
     options: {
       runs: { type: 'string' },
       burners: { type: 'string' },
-      marker: { type: 'string', default: 'chart_deploy and not quarantine' },
+      marker: { type: 'string' },
+      all: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
   });
@@ -49,7 +51,13 @@ if (parsed.values.help) {
 }
 const runs = count('--runs', parsed.values.runs, 5);
 const burnerCount = count('--burners', parsed.values.burners, 2);
-const marker = parsed.values.marker;
+if (parsed.values.all && parsed.values.marker !== undefined) {
+  console.error(`bench:flake: --all and --marker cannot be combined\n${usage}`);
+  process.exit(4);
+}
+const selection = parsed.values.all
+  ? ['--all']
+  : ['--marker', parsed.values.marker ?? 'chart_deploy and not quarantine'];
 const patterns = parsed.positionals;
 const baseNamespace = process.env.CHART_TESTWARE_NAMESPACE ?? 'ci';
 const stamp = new Date().toISOString().replace(/[:.]/g, '-');
@@ -151,7 +159,7 @@ async function run(index: number): Promise<RunResult> {
   const started = performance.now();
   const child = spawn(
     process.execPath,
-    [path.join(root, 'testsupport', 'jest', 'cli.ts'), '--marker', marker, '--reports-dir', dir, ...patterns],
+    [path.join(root, 'testsupport', 'jest', 'cli.ts'), ...selection, '--reports-dir', dir, ...patterns],
     {
       cwd: root,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -167,7 +175,7 @@ async function run(index: number): Promise<RunResult> {
 }
 
 console.log(
-  `bench:flake: ${runs} run(s) of --marker "${marker}"${patterns.length > 0 ? ` ${patterns.join(' ')}` : ''} with ${burnerCount} CPU-bound process(es) beside it (PIDs ${burners.map((b) => b.pid).join(', ') || 'none'}); output in ${path.relative(root, outDir)}`,
+  `bench:flake: ${runs} run(s) of ${selection.map((arg) => (arg.includes(' ') ? `"${arg}"` : arg)).join(' ')}${patterns.length > 0 ? ` ${patterns.join(' ')}` : ''} with ${burnerCount} CPU-bound process(es) beside it (PIDs ${burners.map((b) => b.pid).join(', ') || 'none'}); output in ${path.relative(root, outDir)}`,
 );
 const results: RunResult[] = [];
 for (let index = 1; index <= runs; index++) {
