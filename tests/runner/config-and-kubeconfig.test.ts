@@ -78,7 +78,17 @@ mark('no_deploy').describe('which cluster a run uses', () => {
     expect(usesEmbeddedCluster('auto', false, { KUBECONFIG: '/nonexistent', HOME: home() })).toBe(false);
     const good = writeKubeconfig({ server: 'https://127.0.0.1:1', insecure: true });
     expect(usesEmbeddedCluster('auto', true, { KUBECONFIG: good, HOME: home() })).toBe(false);
-    expect(usesEmbeddedCluster('never', true, { HOME: home() })).toBe(false);
+    expect(usesEmbeddedCluster('never', false, { HOME: home() })).toBe(false);
+    expect(usesEmbeddedCluster('never', true, { KUBECONFIG: good, HOME: home() })).toBe(false);
+  });
+
+  test('--local-cluster never with no kubeconfig at all is an error, not the embedded cluster kubeconfig', () => {
+    expect(() => usesEmbeddedCluster('never', true, { HOME: home() })).toThrow(
+      /^--local-cluster never, but there is no kubeconfig \(KUBECONFIG is unset and .*\/\.kube\/config does not exist\)/,
+    );
+    expect(() => usesEmbeddedCluster('never', true, { KUBECONFIG: ' ', HOME: home() })).toThrow(
+      /--local-cluster never/,
+    );
   });
 
   test('KUBECONFIG as a ":" list is merged as kubectl does: first file wins per name, first current-context', () => {

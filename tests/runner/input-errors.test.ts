@@ -134,6 +134,61 @@ mark('no_deploy').describe("runner flags: unknown ones are errors, Jest's own ke
     expect(() => parseRunnerArgs(['-w', 'many'])).toThrow(/^-w "many" is not a number of workers/);
     expect(() => parseRunnerArgs(['--testTimeout', 'soon'])).toThrow(/^--testTimeout "soon" is not a number/);
   });
+
+  test('values Jest would take badly are refused with the flag named: switches, shards, seeds, regular expressions', () => {
+    expect(() => parseRunnerArgs(['--bail=abc'])).toThrow(/^--bail "abc" is not a value --bail takes/);
+    expect(parseRunnerArgs(['--bail=3', '--bail']).jestArgs).toEqual(['--bail=3', '--bail']);
+    expect(() => parseRunnerArgs(['--ci=abc'])).toThrow(
+      /^--ci "abc" is not a value --ci takes\n {2}hint: write --ci alone/,
+    );
+    expect(() => parseRunnerArgs(['--shard=3/2'])).toThrow(/^--shard "3\/2" is not a shard/);
+    expect(() => parseRunnerArgs(['--shard', '0/2'])).toThrow(/^--shard "0\/2" is not a shard/);
+    expect(() => parseRunnerArgs(['--shard=half'])).toThrow(/^--shard "half" is not a shard/);
+    expect(parseRunnerArgs(['--shard=2/3']).jestArgs).toEqual(['--shard=2/3']);
+    expect(() => parseRunnerArgs(['--seed', '99999999999999'])).toThrow(/^--seed "99999999999999" is out of range/);
+    // Jest would run every test ("Invalid testPattern ... Running all tests instead") or fail every file
+    expect(() => parseRunnerArgs(['tests/a('])).toThrow(
+      /^test path pattern "tests\/a\(" is not a regular expression: Unterminated group/,
+    );
+    expect(() => parseRunnerArgs(['-t', '('])).toThrow(/^-t "\(" is not a regular expression/);
+    expect(() => parseRunnerArgs(['--testNamePattern=[a'])).toThrow(
+      /^--testNamePattern "\[a" is not a regular expression/,
+    );
+  });
+
+  test('watch mode without a terminal is refused (it would wait forever in CI)', () => {
+    const tty = process.stdin.isTTY;
+    process.stdin.isTTY = false;
+    try {
+      expect(() => parseRunnerArgs(['--watch'])).toThrow(/^--watch needs an interactive terminal/);
+      expect(() => parseRunnerArgs(['--watchAll'])).toThrow(/^--watchAll needs an interactive terminal/);
+    } finally {
+      process.stdin.isTTY = tty;
+    }
+  });
+});
+
+mark('no_deploy').describe("the runner's own flags", () => {
+  test('a value flag given twice is refused, not silently the last one', () => {
+    expect(() => parseRunnerArgs(['--marker', 'no_deploy', '-m', 'chart_deploy'])).toThrow(
+      /^-m is given twice: --marker "no_deploy", then -m "chart_deploy"\n {2}hint: give one expression, e\.g\. --marker "\(no_deploy\) or \(chart_deploy\)"/,
+    );
+    expect(() => parseRunnerArgs(['--test-namespace', 'a', '--test-namespace=b'])).toThrow(
+      /^--test-namespace is given twice: --test-namespace "a", then --test-namespace "b"/,
+    );
+    expect(() => parseRunnerArgs(['--local-cluster', 'never', '--local-cluster', 'auto'])).toThrow(/given twice/);
+  });
+
+  test('a switch given a value is refused, not read as on', () => {
+    expect(() => parseRunnerArgs(['--namespace-per-file=yes'])).toThrow(
+      /^--namespace-per-file takes no value, got "--namespace-per-file=yes"/,
+    );
+    expect(() => parseRunnerArgs(['--all=false'])).toThrow(/^--all takes no value/);
+    expect(parseRunnerArgs(['--all', '--namespace-per-file']).flags).toMatchObject({
+      all: true,
+      namespacePerFile: true,
+    });
+  });
 });
 
 mark('no_deploy').describe('--reports-dir that cannot be a folder', () => {

@@ -28,8 +28,8 @@ export async function runFixtures(
     [
       '--local-cluster',
       'never',
-      '--reports-dir',
-      reportsDir,
+      // a test of --reports-dir itself gives its own
+      ...(args.includes('--reports-dir') ? [] : ['--reports-dir', reportsDir]),
       '--config',
       path.join(projectRoot, 'tests', 'fixtures', 'runner', 'jest.config.ts'),
       ...args,

@@ -28,7 +28,17 @@ mark('no_deploy').describe('the run state folder', () => {
     utimesSync(stale, twoDaysAgo, twoDaysAgo);
 
     const run = await startRunner(
-      ['--local-cluster', 'never', '--reports-dir', reportsDir, '--config', runnerConfig, failing],
+      [
+        '--marker',
+        'no_deploy',
+        '--local-cluster',
+        'never',
+        '--reports-dir',
+        reportsDir,
+        '--config',
+        runnerConfig,
+        failing,
+      ],
       { CI: 'true' },
     );
     expect({ exitCode: run.exitCode, output: run.all?.slice(-2000) }).toMatchObject({ exitCode: 1 });

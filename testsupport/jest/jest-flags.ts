@@ -28,14 +28,19 @@ export function installedJestOptions(): ReadonlyMap<string, JestOption & { reado
 
 /**
  * Refuses an option that neither the runner nor the installed Jest knows (a typo like --markr must not fall
- * through to Jest and a default selection), and a number option of Jest's whose value is not a number.
+ * through to Jest and a default selection), and values Jest would take badly: a number option that is not a
+ * number, a switch given another value, a path pattern or -t that is not a regular expression, a shard out of
+ * range, watch mode with no terminal.
  */
 export function checkJestArgs(jestArgs: readonly string[], runnerFlags: readonly string[]): void {
   const jest = installedJestOptions();
   for (let i = 0; i < jestArgs.length; i++) {
     const arg = jestArgs[i] as string;
     if (arg === '--') return;
-    if (!arg.startsWith('-') || arg === '-') continue;
+    if (!arg.startsWith('-') || arg === '-') {
+      checkPattern(`test path pattern "${arg}"`, arg);
+      continue;
+    }
     const equals = arg.indexOf('=');
     const spelled = equals > 0 ? arg.slice(0, equals) : arg;
     const shortGroup = !arg.startsWith('--') && spelled.length > 2;
@@ -47,7 +52,10 @@ export function checkJestArgs(jestArgs: readonly string[], runnerFlags: readonly
         hint: "the runner's options: npm test -- --help; anything else must be an option of Jest (npx jest --help) or a test path pattern",
       });
     }
-    if (option.type === 'boolean') continue;
+    if (option.type === 'boolean') {
+      checkSwitch(name, option, equals > 0 ? arg.slice(equals + 1) : undefined);
+      continue;
+    }
     let value: string | undefined;
     if (equals > 0) value = arg.slice(equals + 1);
     else if (shortGroup) value = spelled.slice(2);
@@ -71,7 +79,48 @@ function negated(
   return option?.type === 'boolean' ? option : undefined;
 }
 
+/** Jest reads path patterns and -t as regular expressions; a broken one would run everything or fail every file. */
+function checkPattern(what: string, pattern: string): void {
+  try {
+    new RegExp(pattern);
+  } catch (error) {
+    throw new ConfigError(`${what} is not a regular expression: ${(error as Error).message.replace(/^.*: /, '')}`, {
+      hint: 'Jest matches it as a regular expression: escape ( ) [ ] * + ? with a backslash, e.g. "tests/a\\(b\\)"',
+    });
+  }
+}
+
+function checkSwitch(given: string, option: JestOption & { readonly name: string }, value: string | undefined): void {
+  if ((option.name === 'watch' || option.name === 'watchAll') && !process.stdin.isTTY) {
+    throw new ConfigError(`${given} needs an interactive terminal, and this run has none (stdin is not a TTY)`, {
+      hint: 'leave it out in CI and scripts; in a terminal it works',
+    });
+  }
+  if (value === undefined || value === 'true' || value === 'false') return;
+  if (option.name === 'bail' && /^[1-9]\d*$/.test(value)) return;
+  throw new ConfigError(`${given} "${value}" is not a value ${given} takes`, {
+    hint:
+      option.name === 'bail'
+        ? 'write --bail (stop at the first failing file) or --bail=N, N a whole number of failing files'
+        : `write ${given} alone, or ${given}=false`,
+  });
+}
+
 function checkValue(given: string, option: JestOption & { readonly name: string }, value: string): void {
+  if (option.name === 'testNamePattern') checkPattern(`${given} "${value}"`, value);
+  if (option.name === 'shard') {
+    const [index, total] = (/^(\d+)\/(\d+)$/.exec(value) ?? []).slice(1).map(Number);
+    if (index === undefined || total === undefined || index < 1 || total < 1 || index > total) {
+      throw new ConfigError(`${given} "${value}" is not a shard`, {
+        hint: 'write the shard and the count, 1-based, e.g. --shard=2/3 (the second of three)',
+      });
+    }
+  }
+  if (option.name === 'seed' && /^-?\d+$/.test(value) && (Number(value) < -0x80000000 || Number(value) > 0x7fffffff)) {
+    throw new ConfigError(`${given} "${value}" is out of range`, {
+      hint: 'use a whole number from -2147483648 to 2147483647',
+    });
+  }
   if (option.name === 'maxWorkers' && !/^[1-9]\d*%?$/.test(value)) {
     throw new ConfigError(`${given} "${value}" is not a number of workers`, {
       hint: 'use a whole number or a share of the cores, e.g. --maxWorkers=2 or --maxWorkers=50%',

@@ -15,7 +15,8 @@ export interface GivenKubeContext {
 /**
  * Whether the run uses the embedded local cluster. In auto mode only when chart_deploy tests may run and the user
  * gave no kubeconfig at all (no KUBECONFIG, no ~/.kube/config, no kube context); a KUBECONFIG naming a missing file
- * or a context with no kubeconfig is a ConfigError, never a reason to go elsewhere.
+ * or a context with no kubeconfig is a ConfigError, never a reason to go elsewhere; so is --local-cluster never with
+ * no kubeconfig at all (it would otherwise fall back to the embedded cluster's own kubeconfig when that exists).
  */
 export function usesEmbeddedCluster(
   mode: LocalClusterMode,
@@ -36,7 +37,15 @@ export function usesEmbeddedCluster(
     return true;
   }
   checkKubeconfigEnv(env);
-  if (mode === 'never' || kubeconfigPresent(env)) return false;
+  if (kubeconfigPresent(env)) return false;
+  if (mode === 'never') {
+    throw new ConfigError(
+      `--local-cluster never, but there is no kubeconfig (KUBECONFIG is unset and ${homeKubeconfigPath(env)} does not exist)`,
+      {
+        hint: 'set KUBECONFIG to the kubeconfig of the cluster to test on; or drop --local-cluster never to use the embedded local cluster',
+      },
+    );
+  }
   if (kubeContext) {
     throw new ConfigError(
       `${kubeContext.givenAs} "${kubeContext.name}" names a context, but there is no kubeconfig (KUBECONFIG is unset and ${homeKubeconfigPath(env)} does not exist)`,

@@ -32,12 +32,16 @@ export function parseRunnerArgs(argv: readonly string[]): RunnerArgs {
   const jestArgs: string[] = [];
   let localCluster: LocalClusterMode = 'auto';
   let help = false;
+  const given = new Map<string, { name: string; value: string }>();
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
     const [name, inline] =
       arg.startsWith('--') && arg.includes('=')
         ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)]
         : [arg, undefined];
+    if (switchFlags.includes(name) && inline !== undefined) {
+      throw new ConfigError(`${name} takes no value, got "${arg}"`, { hint: `write ${name} alone` });
+    }
     if (name === '--all') flags.all = true;
     else if (name === '--namespace-per-file') flags.namespacePerFile = true;
     else if (name === '--help' || name === '-h') help = true;
@@ -49,6 +53,7 @@ export function parseRunnerArgs(argv: readonly string[]): RunnerArgs {
         });
       }
       const key = valueFlags[name as keyof typeof valueFlags];
+      refuseRepeat(name, key, value, given);
       if (key === 'localCluster') {
         if (value !== 'auto' && value !== 'always' && value !== 'never') {
           throw new ConfigError(`--local-cluster "${value}" is not a mode`, { hint: 'use auto, always or never' });
@@ -64,6 +69,24 @@ export function parseRunnerArgs(argv: readonly string[]): RunnerArgs {
   }
   if (!help) checkJestArgs(jestArgs, runnerFlags);
   return { flags, localCluster, help, jestArgs };
+}
+
+const switchFlags: readonly string[] = ['--all', '--namespace-per-file', '--help', '-h'];
+
+/** A value flag given twice would silently keep the last value; a CI line that says both is a mistake. */
+function refuseRepeat(
+  name: string,
+  key: string,
+  value: string,
+  given: Map<string, { name: string; value: string }>,
+): void {
+  const first = given.get(key);
+  given.set(key, { name, value });
+  if (!first) return;
+  throw new ConfigError(`${name} is given twice: ${first.name} "${first.value}", then ${name} "${value}"`, {
+    hint:
+      key === 'marker' ? `give one expression, e.g. --marker "(${first.value}) or (${value})"` : `give ${name} once`,
+  });
 }
 
 /** Every flag of the runner's own, for "did you mean" hints. */
@@ -85,6 +108,7 @@ Cluster:
   --local-cluster auto|always|never
                            auto: start the embedded local cluster when chart_deploy tests may run and no
                            kubeconfig exists (default); always: use it even if one exists; never: do not
+                           start or use it (chart_deploy tests then need KUBECONFIG or ~/.kube/config)
 
 Test stage (a system already deployed; no job namespace is created, nothing deployed is changed):
   --deployed-namespace NS  the namespace that holds the system; tests attach to it with ChartDeployment.attach()
