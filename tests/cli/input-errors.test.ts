@@ -33,6 +33,13 @@ mark('no_deploy').describe('janitor and smoke answer flag mistakes with one line
     ['smoke', [], 'smoke: --namespace is required'],
     ['smoke', ['--namespace'], 'smoke: --namespace needs a value'],
     ['smoke', ['--namespace', 'ci', '--bogus'], 'smoke: unknown option --bogus'],
+    ['smoke', ['--namespace='], 'smoke: --namespace "" is not a valid Kubernetes namespace name'],
+    [
+      'smoke',
+      ['--namespace', 'a', '--namespace', 'b'],
+      'smoke: --namespace is given twice: --namespace "a", then --namespace "b"',
+    ],
+    ['policy', ['--fail-on', 'error', '--fail-on=warning', 'charts/echo-server'], 'policy: --fail-on is given twice'],
     ['smoke', ['--namespace', 'ci', '--timeout', 'abc'], 'smoke: --timeout "abc" is not a number of seconds'],
     ['smoke', ['--namespace', 'ci', '--timeout', '-5'], 'smoke: --timeout needs a value'],
     ['smoke', ['--namespace', 'Bad NS!'], 'smoke: --namespace "Bad NS!" is not a valid Kubernetes namespace name'],

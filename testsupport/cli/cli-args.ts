@@ -15,7 +15,9 @@ export const usageExit = 2;
  */
 export function parseCliArgs<T extends ParseArgsConfig>(config: T): ReturnType<typeof parseArgs<T>> {
   try {
-    return parseArgs(config);
+    const parsed = parseArgs(config);
+    refuseRepeats(config);
+    return parsed;
   } catch (error) {
     const { code, message } = error as { code?: string; message: string };
     if (!code?.startsWith('ERR_PARSE_ARGS_')) throw error;
@@ -37,6 +39,18 @@ export function parseCliArgs<T extends ParseArgsConfig>(config: T): ReturnType<t
       );
     }
     throw new UsageError(message.split('. ')[0] as string);
+  }
+}
+
+/** An option that takes one value, given twice: parseArgs would keep the last without a word (a switch may repeat). */
+function refuseRepeats(config: ParseArgsConfig): void {
+  const seen = new Map<string, string>();
+  for (const token of parseArgs({ ...config, tokens: true }).tokens ?? []) {
+    if (token.kind !== 'option' || token.value === undefined || config.options?.[token.name]?.multiple) continue;
+    const value = `${token.rawName} "${token.value}"`;
+    const first = seen.get(token.name);
+    if (first !== undefined) throw new UsageError(`--${token.name} is given twice: ${first}, then ${value}`);
+    seen.set(token.name, value);
   }
 }
 

@@ -40,7 +40,7 @@ async function main(): Promise<number> {
     console.log(usage);
     return 0;
   }
-  if (!values.namespace) throw new UsageError('--namespace is required');
+  if (values.namespace === undefined) throw new UsageError('--namespace is required');
   const namespace = checkNamespaceArg('--namespace', values.namespace);
   const timeoutSeconds = Number(values.timeout);
   if (!/^\d+(\.\d+)?$/.test(values.timeout ?? '') || !(timeoutSeconds > 0)) {

@@ -3,6 +3,7 @@ import type { RunOptions } from '../config/options.ts';
 import { ChartTestwareError } from '../errors.ts';
 import { type HelmRelease, type HelmRevision, HelmTestAdaptor, type ValuesOptions } from '../helm/helm-test-adaptor.ts';
 import { parseManifest, type YamlRules } from '../helm/manifest-parser.ts';
+import { checkOptionKeys, type OptionKeys } from '../helm/option-keys.ts';
 import { uniqueReleaseName } from '../helm/release-name.ts';
 import { type EventQuery, listEvents } from '../kube/events.ts';
 import { knownKind, type ObjectRef } from '../kube/object-ref.ts';
@@ -81,6 +82,40 @@ export interface ChangeOptions extends ValuesOptions {
   readonly replaceStuckPods?: boolean;
 }
 
+const deployKeys = {
+  values: true,
+  valuesFiles: true,
+  releaseName: true,
+  namespace: true,
+  version: true,
+  wait: true,
+  timeout: true,
+  signal: true,
+  helm: true,
+  progress: true,
+  options: true,
+  context: true,
+  readiness: true,
+} as const satisfies OptionKeys<DeployOptions>;
+const readyKeys = {
+  timeout: true,
+  signal: true,
+  progress: true,
+  onReady: true,
+  readiness: true,
+} as const satisfies OptionKeys<ReadyOptions>;
+const changeKeys = {
+  values: true,
+  valuesFiles: true,
+  wait: true,
+  timeout: true,
+  signal: true,
+  reuseValues: true,
+  chart: true,
+  replaceStuckPods: true,
+} as const satisfies OptionKeys<ChangeOptions>;
+const { values: _v, valuesFiles: _f, reuseValues: _r, chart: _c, ...rollbackKeys } = changeKeys;
+
 /**
  * A helm release installed for a test, with readiness, queries and clean-up:
  * `await using app = await ChartDeployment.install('charts/tango-base', { values: {...} })`.
@@ -139,6 +174,7 @@ export class ChartDeployment {
    * ChartNotReadyError / WaitTimeoutError is thrown.
    */
   static async install(chart: string, deploy: DeployOptions = {}): Promise<ChartDeployment> {
+    checkOptionKeys(deploy, deployKeys, 'ChartDeployment.install');
     const context = deploy.context ?? runContext(deploy.options);
     const options = context.options;
     compileRules(deploy.readiness); // a bad readiness rule fails before anything is deployed
@@ -255,6 +291,7 @@ export class ChartDeployment {
    * server that cannot be reached for a while (a restart, a dropped connection) only delays it, within the timeout.
    */
   async waitReady(ready: ReadyOptions = {}): Promise<ReadyResult> {
+    checkOptionKeys(ready, readyKeys, 'waitReady');
     const timeout = ready.timeout ?? this.options.timeouts.readyTimeoutMs;
     const started = performance.now();
     const objects = await retryTransient(() => this.objects(), {
@@ -282,6 +319,7 @@ export class ChartDeployment {
    * copy), then waits for readiness unless `wait: false`.
    */
   async upgrade(change: ChangeOptions = {}): Promise<HelmRelease> {
+    checkOptionKeys(change, changeKeys, 'upgrade');
     if (this.#attached) throw attachedReleaseChangeError(this, 'upgrade');
     const target = change.chart === undefined ? undefined : chartReference(change.chart, undefined, 'upgrade chart');
     this.#valuesGiven = change;
@@ -306,6 +344,7 @@ export class ChartDeployment {
     revision?: number,
     change: Omit<ChangeOptions, 'values' | 'valuesFiles' | 'reuseValues' | 'chart'> = {},
   ): Promise<HelmRelease> {
+    checkOptionKeys(change, rollbackKeys, 'rollback');
     if (this.#attached) throw attachedReleaseChangeError(this, 'rollback');
     const timeout = change.timeout ?? this.options.timeouts.helmTimeoutMs;
     await this.helm.rollback(this.releaseName, revision, { timeout, signal: change.signal });

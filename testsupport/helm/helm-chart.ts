@@ -81,7 +81,9 @@ export class HelmChart {
   /** Renders the chart in `chartDir` (relative to the current directory) with one helm call, or from the cache. */
   static async render(chartDir: string, options: RenderOptions = {}): Promise<HelmChart> {
     if (typeof chartDir !== 'string' || chartDir.trim() === '') {
-      throw new ChartNotFoundError(`chart directory ${JSON.stringify(chartDir)} is empty`, {
+      const given =
+        typeof chartDir === 'string' ? `${JSON.stringify(chartDir)}, which is empty` : `a ${typeof chartDir}`;
+      throw new ChartNotFoundError(`HelmChart.render needs the chart directory as a path, got ${given}`, {
         hint: 'pass the directory that holds Chart.yaml, e.g. HelmChart.render("charts/my-chart")',
       });
     }
@@ -174,10 +176,22 @@ export class HelmChart {
   get<K extends keyof KnownKinds>(kind: K, name?: string): KnownKinds[K];
   get<T extends KubernetesObject>(kind: string, name?: string): T;
   get(kind: string, name?: string): KubernetesObject {
+    if (typeof kind !== 'string' || kind === '') {
+      throw new DocumentNotFoundError(`get() needs a kind, got ${JSON.stringify(kind) ?? String(kind)}`, {
+        hint: 'e.g. chart.get("Deployment") or chart.get("ConfigMap", "my-config")',
+      });
+    }
     const found = this.find({ kind, name });
     if (found.length !== 1) {
       const what = name === undefined ? `one ${kind}` : `${kind} "${name}"`;
       const present = this.documents.map((doc) => `${doc.object.kind}/${doc.object.metadata?.name}`).join(', ');
+      const otherCase = this.documents.find((doc) => doc.object.kind?.toLowerCase() === kind.toLowerCase())?.object
+        .kind;
+      if (found.length === 0 && otherCase && otherCase !== kind) {
+        throw new DocumentNotFoundError(`chart ${this.metadata.name} rendered no ${kind}; kinds are case-sensitive`, {
+          hint: `write "${otherCase}"`,
+        });
+      }
       throw new DocumentNotFoundError(
         `chart ${this.metadata.name} rendered ${found.length === 0 ? 'no' : found.length} ${kind}${name === undefined ? '' : ` named "${name}"`} where ${what} was expected`,
         { hint: `it rendered: ${present || '(nothing)'}${found.length > 1 ? '; pass a name to pick one' : ''}` },

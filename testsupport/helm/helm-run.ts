@@ -11,6 +11,7 @@ import { hintFor } from './helm-failure-hint.ts';
 import { checkNamespace, checkTimeout } from './helm-input-checks.ts';
 import type { HelmAdaptorOptions, RunCall } from './helm-options.ts';
 import type { HelmOutput } from './helm-results.ts';
+import { checkStringList } from './option-keys.ts';
 import { valuesFileTexts, valuesList } from './values-file.ts';
 
 // One helm process: the global flags, values objects as temporary files, the timeouts, the event record, and a
@@ -29,6 +30,7 @@ export async function runHelm(
   call: RunCall,
 ): Promise<HelmOutput> {
   if (call.timeout !== undefined) checkTimeout(call.timeout, 'timeout');
+  checkStringList(call.valuesFiles, 'valuesFiles');
   const timeout = call.timeout ?? options.timeout ?? defaults.helmTimeoutMs;
   const argv = [...args, ...globalFlags(options, call, timeout)];
   // Checked before anything starts: a bad value is named by its key path, not by a temporary file helm read.
@@ -88,7 +90,7 @@ function execHelm(binary: HelmBinary, options: AdaptorOptions, argv: string[], c
   const killAfter = call.helmTimeout ? timeout + Math.max(15_000, timeout * 0.1) : timeout;
   return execa(binary.path, argv, {
     reject: false,
-    timeout: killAfter,
+    timeout: Math.ceil(killAfter),
     cancelSignal: call.signal,
     forceKillAfterDelay: 5_000,
     env: options.kubeconfig?.includes(path.delimiter)

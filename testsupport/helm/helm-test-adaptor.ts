@@ -1,6 +1,21 @@
 import { loadOptions } from '../config/options.ts';
 import { type HelmBinary, resolveHelmBinary } from './helm-binary.ts';
 import { checkNamespace, checkTimeout } from './helm-input-checks.ts';
+import {
+  adaptorKeys,
+  dependencyBuildKeys,
+  getManifestKeys,
+  getValuesKeys,
+  helmTestKeys,
+  historyKeys,
+  installKeys,
+  lintKeys,
+  rollbackKeys,
+  statusKeys,
+  templateKeys,
+  uninstallKeys,
+  upgradeKeys,
+} from './helm-option-keys.ts';
 import type {
   CallOptions,
   DependencyBuildOptions,
@@ -30,6 +45,7 @@ import {
 } from './helm-results.ts';
 import { runHelm } from './helm-run.ts';
 import { type LintResult, parseLintOutput } from './lint-output.ts';
+import { checkOptionKeys, checkStringList } from './option-keys.ts';
 import { generateReleaseName } from './release-name.ts';
 
 // The option and result types of the adaptor's methods, where its users import them from.
@@ -47,6 +63,7 @@ export class HelmTestAdaptor {
   readonly options: Readonly<Omit<HelmAdaptorOptions, 'binary'>>;
 
   constructor(binary: HelmBinary, options: Omit<HelmAdaptorOptions, 'binary'> = {}) {
+    checkOptionKeys(options, adaptorKeys, 'new HelmTestAdaptor');
     if (options.namespace !== undefined) checkNamespace(options.namespace, 'namespace');
     if (options.timeout !== undefined) checkTimeout(options.timeout, 'timeout');
     this.binary = binary;
@@ -55,6 +72,7 @@ export class HelmTestAdaptor {
 
   /** An adaptor with the run's kube context, kubeconfig, test namespace and helm timeout, unless given. */
   static async create(options: HelmAdaptorOptions = {}): Promise<HelmTestAdaptor> {
+    checkOptionKeys(options, adaptorKeys, 'HelmTestAdaptor.create');
     const run = loadOptions();
     const { binary, ...rest } = options;
     return new HelmTestAdaptor(binary ?? (await resolveHelmBinary()), {
@@ -75,6 +93,8 @@ export class HelmTestAdaptor {
 
   /** `helm template`: the rendered manifests as helm prints them. */
   async template(chart: string, options: TemplateOptions = {}): Promise<string> {
+    checkOptionKeys(options, templateKeys, 'helm.template');
+    for (const list of ['apiVersions', 'showOnly', 'extraArgs'] as const) checkStringList(options[list], list);
     const args = ['template', options.releaseName ?? 'release', chart];
     if (options.kubeVersion) args.push('--kube-version', options.kubeVersion);
     for (const api of options.apiVersions ?? []) args.push('--api-versions', api);
@@ -88,6 +108,7 @@ export class HelmTestAdaptor {
 
   /** `helm lint`; throws when helm finds errors (the error's stdout has the [ERROR] lines). */
   async lint(chart: string, options: LintOptions = {}): Promise<LintResult> {
+    checkOptionKeys(options, lintKeys, 'helm.lint');
     const args = ['lint', chart];
     if (options.strict) args.push('--strict');
     if (options.withSubcharts) args.push('--with-subcharts');
@@ -98,6 +119,7 @@ export class HelmTestAdaptor {
 
   /** `helm dependency build`: fills the chart's charts/ from Chart.lock (or Chart.yaml). */
   async dependencyBuild(chart: string, options: DependencyBuildOptions = {}): Promise<string> {
+    checkOptionKeys(options, dependencyBuildKeys, 'helm.dependencyBuild');
     const args = ['dependency', 'build', chart];
     if (options.skipRefresh) args.push('--skip-refresh');
     return (await this.run(args, { ...options, namespaced: false, cluster: false, chart })).stdout;
@@ -106,6 +128,8 @@ export class HelmTestAdaptor {
   // ---- releases ----
 
   async install(chart: string, options: InstallOptions = {}): Promise<HelmRelease> {
+    checkOptionKeys(options, installKeys, 'helm.install');
+    checkStringList(options.extraArgs, 'extraArgs');
     const releaseName = options.releaseName ?? generateReleaseName(chart);
     const args = ['install', releaseName, chart, '--output', 'json'];
     if (options.version) args.push('--version', options.version);
@@ -119,6 +143,8 @@ export class HelmTestAdaptor {
   }
 
   async upgrade(releaseName: string, chart: string, options: UpgradeOptions = {}): Promise<HelmRelease> {
+    checkOptionKeys(options, upgradeKeys, 'helm.upgrade');
+    checkStringList(options.extraArgs, 'extraArgs');
     const args = ['upgrade', releaseName, chart, '--output', 'json'];
     if (options.install) args.push('--install');
     if (options.version) args.push('--version', options.version);
@@ -136,6 +162,7 @@ export class HelmTestAdaptor {
 
   /** Rolls back to `revision` (default: the previous one). */
   async rollback(releaseName: string, revision?: number, options: RollbackOptions = {}): Promise<void> {
+    checkOptionKeys(options, rollbackKeys, 'helm.rollback');
     const args = ['rollback', releaseName];
     if (revision !== undefined) args.push(String(revision));
     if (options.force) args.push(this.binary.major >= 4 ? '--force-replace' : '--force');
@@ -145,6 +172,7 @@ export class HelmTestAdaptor {
 
   /** Uninstalls, by default waiting until the release's objects are gone. */
   async uninstall(releaseName: string, options: UninstallOptions = {}): Promise<void> {
+    checkOptionKeys(options, uninstallKeys, 'helm.uninstall');
     const args = ['uninstall', releaseName];
     if (options.wait ?? true) args.push('--wait');
     if (options.keepHistory) args.push('--keep-history');
@@ -153,17 +181,20 @@ export class HelmTestAdaptor {
   }
 
   async status(releaseName: string, options: CallOptions = {}): Promise<HelmRelease> {
+    checkOptionKeys(options, statusKeys, 'helm.status');
     const { stdout } = await this.run(['status', releaseName, '--output', 'json'], options);
     return parseRelease(stdout);
   }
 
   async history(releaseName: string, options: HistoryOptions = {}): Promise<HelmRevision[]> {
+    checkOptionKeys(options, historyKeys, 'helm.history');
     const args = ['history', releaseName, '--output', 'json'];
     if (options.max !== undefined) args.push('--max', String(options.max));
     return parseRevisions((await this.run(args, options)).stdout);
   }
 
   async getManifest(releaseName: string, options: GetManifestOptions = {}): Promise<string> {
+    checkOptionKeys(options, getManifestKeys, 'helm.getManifest');
     const args = ['get', 'manifest', releaseName];
     if (options.revision !== undefined) args.push('--revision', String(options.revision));
     return (await this.run(args, options)).stdout;
@@ -171,6 +202,7 @@ export class HelmTestAdaptor {
 
   /** The release's user-supplied values (`all: true`: the computed values, defaults included). */
   async getValues(releaseName: string, options: GetValuesOptions = {}): Promise<HelmValues> {
+    checkOptionKeys(options, getValuesKeys, 'helm.getValues');
     const args = ['get', 'values', releaseName, '--output', 'json'];
     if (options.all) args.push('--all');
     if (options.revision !== undefined) args.push('--revision', String(options.revision));
@@ -180,6 +212,8 @@ export class HelmTestAdaptor {
 
   /** `helm test`, by default with the test pods' logs; throws when a test fails (the error carries the output). */
   async test(releaseName: string, options: HelmTestOptions = {}): Promise<HelmTestResult> {
+    checkOptionKeys(options, helmTestKeys, 'helm.test');
+    checkStringList(options.filter, 'filter');
     const args = ['test', releaseName];
     if (options.logs ?? true) args.push('--logs');
     if (options.filter?.length) args.push('--filter', options.filter.join(','));

@@ -11,7 +11,8 @@ export function checkJsonPath(expression: unknown): void {
   ) => {
     throw new JsonPathError(`JSONPath ${JSON.stringify(expression)} ${problem}`, { hint });
   };
-  if (typeof expression !== 'string' || expression.trim() === '') fail('is empty');
+  if (typeof expression !== 'string') fail(`is a ${typeof expression}, not a JSONPath string`);
+  if ((expression as string).trim() === '') fail('is empty');
   const text = (expression as string).trim();
   if (!text.startsWith('$')) {
     const kubectl = /^\{(.*)\}$/.exec(text)?.[1] ?? text;

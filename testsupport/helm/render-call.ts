@@ -1,10 +1,11 @@
 import { ConfigError } from '../errors.ts';
 import { ChartRenderError, ChartYamlError } from './chart-errors.ts';
 import { HelmCommandError } from './helm-command-error.ts';
-import { checkNamespace } from './helm-input-checks.ts';
+import { checkNamespace, checkTimeout } from './helm-input-checks.ts';
 import type { HelmValues } from './helm-options.ts';
 import type { HelmTestAdaptor } from './helm-test-adaptor.ts';
 import type { BrokenDocument } from './manifest-parser.ts';
+import { checkOptionKeys, checkStringList, type OptionKeys } from './option-keys.ts';
 import type { CachedRender } from './render-cache.ts';
 import type { RenderOptions } from './render-options.ts';
 
@@ -97,7 +98,28 @@ export function brokenError(chartName: string, broken: readonly BrokenDocument[]
   );
 }
 
+const renderKeys = {
+  values: true,
+  valuesFiles: true,
+  releaseName: true,
+  namespace: true,
+  kubeVersion: true,
+  apiVersions: true,
+  includeCrds: true,
+  skipTests: true,
+  isUpgrade: true,
+  helm: true,
+  cache: true,
+  timeout: true,
+  templates: true,
+  strictYaml: true,
+  dependencyBuild: true,
+} as const satisfies OptionKeys<RenderOptions>;
+
 export function checkRenderOptions(options: RenderOptions): void {
+  checkOptionKeys(options, renderKeys, 'HelmChart.render');
+  for (const list of ['valuesFiles', 'apiVersions', 'templates'] as const) checkStringList(options[list], list);
+  if (options.timeout !== undefined) checkTimeout(options.timeout, 'timeout');
   if (options.releaseName !== undefined) {
     const name = options.releaseName;
     if (
