@@ -3,7 +3,7 @@
 // named before helm or the cluster is reached, not dropped without a word or turned into a TypeError.
 import path from 'node:path';
 import { expect, test } from '@jest/globals';
-import { ChartDeployment, HelmChart, HelmTestAdaptor, mark } from '../../testsupport/index.ts';
+import { ChartDeployment, EchoServer, HelmChart, HelmTestAdaptor, mark } from '../../testsupport/index.ts';
 
 const chartDir = path.join(import.meta.dirname, '..', 'fixtures', 'charts', 'values-echo');
 
@@ -49,12 +49,15 @@ mark('no_deploy').describe('option names and shapes', () => {
     expect(await helm.template(chartDir, { timeout: 60_000.5 })).toContain('kind: ConfigMap');
   });
 
-  test('ChartDeployment.install: options are checked before anything is deployed', async () => {
+  test('ChartDeployment.install and EchoServer.deploy: options are checked before anything is deployed', async () => {
     await expect(ChartDeployment.install(chartDir, { valuse: { a: 1 } } as never)).rejects.toThrow(
       /^ChartDeployment\.install has no option "valuse"; did you mean values\?/,
     );
     await expect(ChartDeployment.install(chartDir, { timeOut: 1000 } as never)).rejects.toThrow(
       /^ChartDeployment\.install has no option "timeOut"; did you mean timeout\?/,
+    );
+    await expect(EchoServer.deploy({ logformat: 'json' } as never)).rejects.toThrow(
+      /^EchoServer\.deploy has no option "logformat"; did you mean logFormat\?/,
     );
   });
 

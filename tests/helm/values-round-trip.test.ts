@@ -90,7 +90,9 @@ mark('no_deploy').describe('values helm cannot receive', () => {
 
 mark('no_deploy').describe('other render inputs checked before helm runs', () => {
   test('empty chart path, bad releaseName, namespace, kubeVersion, timeout', async () => {
-    await expect(HelmChart.render("")).rejects.toThrow(/^HelmChart.render needs the chart directory as a path, got "", which is empty/);
+    await expect(HelmChart.render('')).rejects.toThrow(
+      /^HelmChart.render needs the chart directory as a path, got "", which is empty/,
+    );
     await expect(HelmChart.render(chartDir, { releaseName: 'Bad_Name!' })).rejects.toThrow(
       /^releaseName "Bad_Name!" is not a valid helm release name/,
     );

@@ -11,6 +11,7 @@ import { waitForPod } from '../cluster/wait-ready.ts';
 import type { RunOptions } from '../config/options.ts';
 import { packageRoot } from '../config/package-root.ts';
 import { ChartTestwareError } from '../errors.ts';
+import { checkOptionKeys, type OptionKeys } from '../helm/option-keys.ts';
 import { apiMessage, apiStatus } from '../kube/kube-clients.ts';
 import { podLogs } from '../kube/pod-logs.ts';
 import { type ForwardedPort, portForward } from '../kube/port-forward.ts';
@@ -41,6 +42,17 @@ export interface EchoServerOptions {
   readonly options?: RunOptions;
   readonly context?: RunContext;
 }
+
+const echoServerKeys = {
+  namespace: true,
+  name: true,
+  image: true,
+  logFormat: true,
+  timeout: true,
+  signal: true,
+  options: true,
+  context: true,
+} as const satisfies OptionKeys<EchoServerOptions>;
 
 /**
  * The echo server (echo-server/server.ts) as a Pod plus a ClusterIP Service in the test namespace: POST a line
@@ -74,6 +86,7 @@ export class EchoServer implements AsyncDisposable {
   }
 
   static async deploy(options: EchoServerOptions = {}): Promise<EchoServer> {
+    checkOptionKeys(options, echoServerKeys, 'EchoServer.deploy');
     const context = options.context ?? runContext(options.options);
     const runOptions = context.options;
     const namespace = options.namespace ?? (await jobNamespace(runOptions));
