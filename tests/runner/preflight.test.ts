@@ -2,6 +2,8 @@
 // selection, that names the server, the context and the real cause. The servers here are small loopback stand-ins
 // for an API server (a closed port, a TLS server with a certificate nobody trusts, one that answers 401/403, one
 // that never answers): the causes they provoke cannot be set up on the shared embedded cluster without breaking it.
+
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import { createServer as createTcpServer, type Socket, type Server as TcpServer } from 'node:net';
 import os from 'node:os';
@@ -124,6 +126,68 @@ mark('no_deploy').describe('preflight: the cluster check names the server, the c
       expect(error.message).toContain('is not an https:// URL');
     },
   );
+
+  test('a kubeconfig that gives no cluster says why, in its own terms', async () => {
+    const file = (name: string, yaml: string) => {
+      const path = `${mkdtempSync(`${os.tmpdir()}/ct-kc-`)}/${name}.yaml`;
+      writeFileSync(path, yaml);
+      return path;
+    };
+    const cluster = '[{name: c, cluster: {server: "https://127.0.0.1:1", insecure-skip-tls-verify: true}}]';
+    const user = '[{name: u, user: {token: t}}]';
+    await expect(checkCluster(optionsFor(file('text', 'just: text\n')))).rejects.toThrow(
+      /^the kubeconfig .*text\.yaml defines no clusters and no contexts: is it a kubeconfig\?/,
+    );
+    await expect(
+      checkCluster(
+        optionsFor(
+          file(
+            'nocurrent',
+            `clusters: ${cluster}\nusers: ${user}\ncontexts: [{name: ctx, context: {cluster: c, user: u}}]\n`,
+          ),
+        ),
+      ),
+    ).rejects.toThrow(/sets no current-context\n {2}hint: pass --kube-context NAME \(its contexts: ctx\)/);
+    await expect(
+      checkCluster(
+        optionsFor(
+          file(
+            'badctx',
+            `clusters: ${cluster}\nusers: ${user}\ncontexts: [{name: ctx, context: {cluster: gone, user: u}}]\ncurrent-context: ctx\n`,
+          ),
+        ),
+      ),
+    ).rejects.toThrow(/context "ctx" names cluster "gone", which it does not define\n {2}hint: its clusters: c/);
+  });
+
+  test('a file the kubeconfig names that is missing, and a credential plugin not on PATH: named, not "is the server up"', async () => {
+    const kubeconfig = writeKubeconfig({ server: 'https://127.0.0.1:1', insecure: true });
+    // nothing listens there: the file and the plugin must be what fails, before any connection
+    const closed = await closedLoopbackPort();
+    const withCa = kubeconfig.replace(/\.yaml$/, '-ca.yaml');
+    writeFileSync(
+      withCa,
+      readFileSync(kubeconfig, 'utf8')
+        .replace('insecure-skip-tls-verify: true', 'certificate-authority: /no/such/ca.crt')
+        .replace(/server: .*/, `server: https://127.0.0.1:${closed}`),
+    );
+    const missingFile = await failure(withCa);
+    expect(missingFile.message).toContain('the kubeconfig names a file that cannot be read: /no/such/ca.crt (ENOENT)');
+    expect(missingFile.message).not.toContain('is the server up');
+    const withPlugin = kubeconfig.replace(/\.yaml$/, '-exec.yaml');
+    writeFileSync(
+      withPlugin,
+      readFileSync(kubeconfig, 'utf8')
+        .replace(
+          /token: .*/,
+          'exec: { apiVersion: client.authentication.k8s.io/v1beta1, command: no-such-credential-plugin }',
+        )
+        .replace(/server: .*/, `server: https://127.0.0.1:${closed}`),
+    );
+    const missingPlugin = await failure(withPlugin);
+    expect(missingPlugin.message).toContain('credential plugin "no-such-credential-plugin"');
+    expect(missingPlugin.message).toContain('not found (ENOENT)');
+  });
 
   test('an unknown context is a ConfigError that lists the known ones, before any request', async () => {
     const kubeconfig = writeKubeconfig({ server: 'https://127.0.0.1:1', insecure: true });

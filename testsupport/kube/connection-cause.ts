@@ -3,7 +3,15 @@
  * error code, a TLS verdict, "bad port") in `error.cause`, sometimes a level or two down.
  */
 export function connectionCause(error: unknown): { text: string; hint: string } {
-  const chain: Array<{ code?: unknown; message?: unknown; hostname?: unknown; address?: unknown; port?: unknown }> = [];
+  const chain: Array<{
+    code?: unknown;
+    message?: unknown;
+    hostname?: unknown;
+    address?: unknown;
+    port?: unknown;
+    path?: unknown;
+    syscall?: unknown;
+  }> = [];
   for (let current: unknown = error; current && typeof current === 'object' && chain.length < 6; ) {
     chain.push(current as (typeof chain)[number]);
     current = (current as { cause?: unknown }).cause;
@@ -12,6 +20,19 @@ export function connectionCause(error: unknown): { text: string; hint: string } 
   const code = coded?.code as string | undefined;
   const deepest = chain.at(-1);
   const message = String(deepest?.message ?? error);
+  if (code === 'ENOENT' && String(coded?.syscall ?? '').startsWith('spawn')) {
+    const command = String(coded?.path ?? String(coded?.syscall).slice('spawn '.length));
+    return {
+      text: `the kubeconfig's credential plugin "${command}" (users[].user.exec.command) cannot be run: not found (ENOENT)`,
+      hint: 'install the plugin where PATH finds it, or fix the command in the kubeconfig',
+    };
+  }
+  if ((code === 'ENOENT' || code === 'EACCES') && typeof coded?.path === 'string') {
+    return {
+      text: `the kubeconfig names a file that cannot be read: ${coded.path} (${code})`,
+      hint: 'fix the path in the kubeconfig (certificate-authority, client-certificate, client-key, tokenFile), or embed the contents (...-data)',
+    };
+  }
   if (code === 'ECONNREFUSED') {
     const where = coded?.address ? ` at ${coded.address}:${coded.port}` : '';
     return {

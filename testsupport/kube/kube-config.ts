@@ -43,12 +43,36 @@ export function loadKubeConfig(options: RunOptions = loadOptions()): KubeConfig 
     }
     kubeConfig.setCurrentContext(options.kubeContext);
   }
-  if (!kubeConfig.getCurrentCluster()) {
-    throw new ConfigError(`the kubeconfig (${options.kubeconfig ?? 'default lookup'}) has no current cluster`, {
-      hint: 'pass --kube-context, set KUBECONFIG, or run `npm run cluster:up` for the embedded local cluster',
+  if (!kubeConfig.getCurrentCluster()) throw noCurrentCluster(kubeConfig, options.kubeconfig ?? homeKubeconfigPath());
+  return kubeConfig;
+}
+
+/** Why a kubeconfig gives no cluster to talk to, in its own terms (current-context, contexts, clusters). */
+function noCurrentCluster(kubeConfig: KubeConfig, where: string): ConfigError {
+  const contexts = kubeConfig.getContexts().map((context) => context.name);
+  const clusters = kubeConfig.getClusters().map((cluster) => cluster.name);
+  const current = kubeConfig.getCurrentContext();
+  const context = kubeConfig.getContextObject(current);
+  const list = (names: string[]) => names.join(', ') || '(none)';
+  if (contexts.length === 0 && clusters.length === 0) {
+    return new ConfigError(`the kubeconfig ${where} defines no clusters and no contexts: is it a kubeconfig?`, {
+      hint: 'point KUBECONFIG at the kubeconfig of your cluster (`kubectl config view` shows what one holds)',
     });
   }
-  return kubeConfig;
+  if (!current) {
+    return new ConfigError(`the kubeconfig ${where} sets no current-context`, {
+      hint: `pass --kube-context NAME (its contexts: ${list(contexts)}), or \`kubectl config use-context NAME\``,
+    });
+  }
+  if (!context) {
+    return new ConfigError(`the kubeconfig ${where}: current-context "${current}" is not one of its contexts`, {
+      hint: `its contexts: ${list(contexts)}; pass --kube-context NAME or fix current-context`,
+    });
+  }
+  return new ConfigError(
+    `the kubeconfig ${where}: context "${current}" names cluster "${context.cluster}", which it does not define`,
+    { hint: `its clusters: ${list(clusters)}; fix the context's cluster in the kubeconfig` },
+  );
 }
 
 /**
