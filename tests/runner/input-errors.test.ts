@@ -9,6 +9,7 @@ import { ConfigError, mark } from '../../testsupport/index.ts';
 import { installedJestOptions } from '../../testsupport/jest/jest-flags.ts';
 import { prepareReportsDir } from '../../testsupport/jest/reports-dir.ts';
 import { parseRunnerArgs } from '../../testsupport/jest/runner-args.ts';
+import { checkRunnerEnv } from '../../testsupport/jest/runner-env.ts';
 import { runFixtures, runnerTestTimeout } from './run-fixtures.ts';
 
 mark('no_deploy').describe('runner options from the environment name the env var', () => {
@@ -75,6 +76,36 @@ mark('no_deploy').describe('runner options from the environment name the env var
     },
     runnerTestTimeout,
   );
+});
+
+mark('no_deploy').describe('env vars read deep inside a run are checked when the runner starts', () => {
+  test('cache folder, render cache limits, run state, echo server image, Elasticsearch version', () => {
+    expect(() => checkRunnerEnv({ CHART_TESTWARE_CACHE_DIR: '' })).toThrow(
+      /^CHART_TESTWARE_CACHE_DIR is set but empty/,
+    );
+    expect(() => checkRunnerEnv({ CHART_TESTWARE_CACHE_DIR: path.resolve('package.json') })).toThrow(
+      /^CHART_TESTWARE_CACHE_DIR .*package\.json is a file, not a folder/,
+    );
+    expect(() => checkRunnerEnv({ CHART_TESTWARE_RENDER_CACHE_MAX_MB: 'lots' })).toThrow(
+      /^CHART_TESTWARE_RENDER_CACHE_MAX_MB "lots" is not a number of megabytes/,
+    );
+    expect(() => checkRunnerEnv({ CHART_TESTWARE_KEEP_RUN_STATE: 'yes' })).toThrow(
+      /^CHART_TESTWARE_KEEP_RUN_STATE "yes" is neither true nor false/,
+    );
+    expect(() => checkRunnerEnv({ CHART_TESTWARE_ECHO_SERVER_IMAGE: ' ' })).toThrow(
+      /^CHART_TESTWARE_ECHO_SERVER_IMAGE is set but blank/,
+    );
+    expect(() => checkRunnerEnv({ CHART_TESTWARE_ELASTICSEARCH_VERSION: 'banana' })).toThrow(
+      /^CHART_TESTWARE_ELASTICSEARCH_VERSION="banana" is not a version/,
+    );
+    expect(() =>
+      checkRunnerEnv({
+        CHART_TESTWARE_CACHE_DIR: os.tmpdir(),
+        CHART_TESTWARE_KEEP_RUN_STATE: 'true',
+        CHART_TESTWARE_ELASTICSEARCH_VERSION: '8.19.2',
+      }),
+    ).not.toThrow();
+  });
 });
 
 mark('no_deploy').describe("runner flags: unknown ones are errors, Jest's own keep working", () => {

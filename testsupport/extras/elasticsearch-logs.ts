@@ -116,7 +116,7 @@ export class ElasticsearchLogs implements AsyncDisposable {
     this.node = options.node ?? process.env.CHART_TESTWARE_ELASTICSEARCH_URL ?? 'http://127.0.0.1:9200';
     this.index = options.index ?? process.env.CHART_TESTWARE_ELASTICSEARCH_INDEX ?? 'logstash-*';
     this.fields = { ...defaultLogFields, ...options.fields };
-    const major = options.serverMajor ?? majorFromEnv();
+    const major = options.serverMajor ?? elasticsearchMajorFromEnv();
     if (major !== undefined) this.#major = Promise.resolve(checkMajor(major, 'the serverMajor option', ConfigError));
     this.client = new Client({
       ...options.clientOptions,
@@ -407,8 +407,9 @@ function checkMajor(major: number, source: string, Failure = LogStoreError): Ela
   });
 }
 
-function majorFromEnv(): ElasticsearchMajor | undefined {
-  const value = process.env.CHART_TESTWARE_ELASTICSEARCH_VERSION?.trim();
+/** The server major CHART_TESTWARE_ELASTICSEARCH_VERSION names (instead of asking the server), if set. */
+export function elasticsearchMajorFromEnv(env: NodeJS.ProcessEnv = process.env): ElasticsearchMajor | undefined {
+  const value = env.CHART_TESTWARE_ELASTICSEARCH_VERSION?.trim();
   if (!value) return undefined;
   const major = Number.parseInt(value, 10);
   if (!/^\d+(\.|$)/.test(value)) {

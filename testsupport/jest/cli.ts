@@ -28,6 +28,7 @@ import { preflight } from './preflight.ts';
 import { prepareReportsDir } from './reports-dir.ts';
 import { type RunSummary, runFailed, summarizeRun } from './run-summary.ts';
 import { parseRunnerArgs, runnerUsage } from './runner-args.ts';
+import { checkRunnerEnv } from './runner-env.ts';
 
 // The project under test is the one the runner is started in (a consumer's chart repository, or this one).
 const projectRoot = process.cwd();
@@ -49,6 +50,7 @@ async function main(argv: readonly string[]): Promise<number> {
       return 0;
     }
     options = resolveOptions(args.flags);
+    checkRunnerEnv();
     selection = markerSelection(options);
     // --in-cluster makes its own shards (and refuses --shard): GitLab's parallel jobs do not split it further
     shardArgs = inCluster ? [] : ciShardArgs(args.jestArgs, process.env);
