@@ -289,6 +289,17 @@ mark('no_deploy').describe('probe parsers', () => {
   test('host() refuses malformed URIs and SSH without host-key policy', () => {
     expect(() => host('kube://only-namespace')).toThrow('expected kube://<namespace>/<pod>');
     expect(() => host('ftp://x')).toThrow('unknown scheme ftp:');
+    // parts that would be ignored, or fail only at the first command, are refused with the URI as written
+    expect(() => host('kube://Team_A/db-0')).toThrow('host "kube://Team_A/db-0": "Team_A" is not a namespace name');
+    expect(() => host('kube://ns/DB_0')).toThrow('"DB_0" is not a pod name');
+    expect(() => host('kube://ns/db-0?containr=x')).toThrow('unknown parameter "containr"; did you mean container?');
+    expect(() => host('kube://ns/db-0?container=')).toThrow('parameter "container" is empty');
+    expect(() => host('local:///etc')).toThrow('local:// names this machine and takes nothing after it');
+    expect(() => host('ssh://u@10.0.0.1/home?x=1', { password: 'x' })).toThrow('unknown parameter "x"');
+    expect(() => host('kube://ns/db-0', { debugimage: 'busybox' } as never)).toThrow(
+      'host has no option "debugimage"; did you mean debugImage?',
+    );
+    expect(host('kube://ns/db-0.replica?container=main').uri).toBe('kube://ns/db-0.replica?container=main');
     expect(() => host('ssh://user@10.0.0.1', { password: 'x' })).toThrow(
       'no hostKey given, and host-key checking is on',
     );

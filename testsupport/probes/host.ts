@@ -1,3 +1,5 @@
+import { didYouMean } from '../config/did-you-mean.ts';
+import { checkOptionKeys, type OptionKeys } from '../helm/option-keys.ts';
 import { type RunContext, runContext } from '../kube/run-context.ts';
 import { CommandResult } from './command-result.ts';
 import { type FileState, probeFile } from './file-state.ts';
@@ -61,7 +63,35 @@ export function host(target: string | HostBackend, options: HostOptions = {}): H
   return new ProbedHost(typeof target === 'string' ? backendFor(target, options) : target);
 }
 
+const hostKeys = {
+  privateKey: true,
+  passphrase: true,
+  password: true,
+  hostKey: true,
+  insecureSkipHostKeyCheck: true,
+  connectTimeout: true,
+  debugImage: true,
+  context: true,
+} as const satisfies OptionKeys<HostOptions>;
+
+const dns1123Label = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+const dns1123Subdomain = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+/** A URI part that cannot be right: named with the whole URI as the caller wrote it. */
+function refuseUriPart(uri: string, url: URL, allowedParams: readonly string[]): void {
+  for (const [name, value] of url.searchParams) {
+    if (!allowedParams.includes(name)) {
+      const guess = didYouMean(name, allowedParams);
+      throw new TypeError(
+        `host "${uri}": unknown parameter "${name}"${guess ? `; ${guess}` : ''} (${url.protocol}// takes ${allowedParams.map((p) => `?${p}=`).join(', ') || 'none'})`,
+      );
+    }
+    if (value === '') throw new TypeError(`host "${uri}": parameter "${name}" is empty`);
+  }
+}
+
 function backendFor(uri: string, options: HostOptions): HostBackend {
+  checkOptionKeys(options, hostKeys, 'host');
   let url: URL;
   try {
     url = new URL(uri);
@@ -77,6 +107,12 @@ function backendFor(uri: string, options: HostOptions): HostBackend {
       if (!namespace || !pod || pod.includes('/')) {
         throw new TypeError(`host "${uri}": expected kube://<namespace>/<pod>[?container=<name>]`);
       }
+      if (!dns1123Label.test(namespace) || !dns1123Subdomain.test(pod)) {
+        throw new TypeError(
+          `host "${uri}": ${dns1123Label.test(namespace) ? `"${pod}" is not a pod name` : `"${namespace}" is not a namespace name`} (lowercase letters, digits, "-"${dns1123Label.test(namespace) ? ' and "."' : ''})`,
+        );
+      }
+      refuseUriPart(uri, url, ['container']);
       const container = url.searchParams.get('container') ?? undefined;
       const context = options.context ?? runContext();
       if (options.debugImage) {
@@ -86,6 +122,10 @@ function backendFor(uri: string, options: HostOptions): HostBackend {
     }
     case 'ssh:': {
       if (!url.username) throw new TypeError(`host "${uri}": expected ssh://<user>@<address>[:port]`);
+      refuseUriPart(uri, url, []);
+      if (url.pathname !== '' && url.pathname !== '/') {
+        throw new TypeError(`host "${uri}": ssh:// takes no path ("${url.pathname}")`);
+      }
       const { debugImage: _kubeOnly, context: _kubeToo, ...ssh } = options;
       return new SshBackend({
         ...ssh,
@@ -96,6 +136,9 @@ function backendFor(uri: string, options: HostOptions): HostBackend {
       });
     }
     case 'local:':
+      if (url.host !== '' || !['', '/'].includes(url.pathname) || url.search !== '') {
+        throw new TypeError(`host "${uri}": local:// names this machine and takes nothing after it`);
+      }
       return new LocalBackend();
     default:
       throw new TypeError(`host "${uri}": unknown scheme ${url.protocol} (kube://, ssh://, local://)`);
