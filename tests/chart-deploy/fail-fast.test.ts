@@ -64,6 +64,28 @@ mark('chart_deploy').describe('fail fast', () => {
     expect(previousLogs).toContain('giving up at once\n');
   }, 90_000);
 
+  test("a client that crashes until the release's db answers is start order, not a verdict: the install turns ready", async () => {
+    const lines: string[] = [];
+    await using app = await ChartDeployment.install(fixtureChart('starts-after-db'), {
+      values: await busyboxValues(),
+      timeout: 300_000,
+      progress: (line) => lines.push(line),
+    });
+    const client = await app.pod(`${app.releaseName}-client`);
+    const status = client.status?.containerStatuses?.[0];
+    // it crashed and was in the kubelet's back-off (CrashLoopBackOff shows from the second crash on) ...
+    expect({ restarts: status?.restartCount, ready: status?.ready }).toEqual({
+      restarts: expect.any(Number),
+      ready: true,
+    });
+    expect(status?.restartCount).toBeGreaterThanOrEqual(2);
+    expect(await app.logs(client.metadata!.name!, { previous: true })).toContain('db not answering yet');
+    // ... and the wait said so, as a reason it went past rather than one that ended it
+    expect(lines.join('\n')).toMatch(
+      /ready after \d+ ms, past \d+ reason\(s\) that were not final: .*CrashLoopBackOff/,
+    );
+  }, 360_000);
+
   test('a Job that fails fails with BackoffLimitExceeded', async () => {
     const { error, seconds } = await installFailure('job-fails', await busyboxValues());
     expect(error).toBeInstanceOf(ChartNotReadyError);

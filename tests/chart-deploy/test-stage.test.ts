@@ -27,6 +27,8 @@ const options = loadOptions();
 /** Its own namespace (`<job namespace>-deployed-<random>`), made by helm, not by chart-testware. */
 const namespace = `${options.testNamespace}-deployed-${randomBytes(3).toString('hex')}`.slice(0, 63);
 const release = 'tango';
+/** The job namespace the Test-stage runs would use if they made one (they must not): a name only they can take. */
+const stageJobNamespace = `${options.testNamespace}-stage-${randomBytes(3).toString('hex')}`.slice(0, 63);
 const fixtures = path.join('tests', 'chart-deploy', 'fixtures');
 const fixture = path.join(fixtures, 'deployed-tango.test.ts');
 
@@ -109,13 +111,16 @@ function expectUnchanged(before: Snapshot, after: Snapshot): void {
   }
 }
 
-/** Namespaces chart-testware made under this test's job namespace name (this run's own among them), by uid. */
+/**
+ * The namespaces of ours a Test-stage run could make or delete, by uid: this run's job namespace and any under the
+ * name the Test-stage runs were given. (Other test files make and delete namespaces of their own meanwhile.)
+ */
 async function namespacesOfOurs(): Promise<string[]> {
   const { items } = await kubeClients(options).core.listNamespace({
     labelSelector: 'app.kubernetes.io/managed-by=chart-testware',
   });
   return items
-    .filter((ns) => ns.metadata?.name?.startsWith(options.testNamespace))
+    .filter((ns) => ns.metadata?.name === options.testNamespace || ns.metadata?.name?.startsWith(stageJobNamespace))
     .map((ns) => `${ns.metadata?.name} ${ns.metadata?.uid}`)
     .sort();
 }
@@ -131,7 +136,7 @@ function runTestStage(args: readonly string[], testFile = fixture, reportsDir = 
       '--testPathIgnorePatterns',
       '/node_modules/',
     ],
-    { CHART_TESTWARE_REPORTS_DIR: reportsDir },
+    { CHART_TESTWARE_REPORTS_DIR: reportsDir, CHART_TESTWARE_NAMESPACE: stageJobNamespace },
   );
 }
 

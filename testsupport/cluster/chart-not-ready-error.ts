@@ -62,6 +62,13 @@ export interface NotReadyDetails {
   readonly message: string;
   /** A command that shows more ("kubectl logs ... --previous"). */
   readonly inspect?: string | undefined;
+  /**
+   * The failure may be the release's start order, not a verdict: a container that crashes a few times until
+   * another workload of the release (its database) is ready. A wait holds it back while such a workload is pending.
+   */
+  readonly mayWaitOnOthers?: boolean | undefined;
+  /** The container's restarts so far (a crash loop). */
+  readonly restarts?: number | undefined;
 }
 
 /** A deployed object cannot become ready; names the object, the container, the reason and what to try. */
@@ -87,5 +94,9 @@ export class ChartNotReadyError extends ChartTestwareError {
 
   get reason(): NotReadyReason {
     return this.details.reason;
+  }
+
+  get mayWaitOnOthers(): boolean {
+    return this.details.mayWaitOnOthers === true;
   }
 }

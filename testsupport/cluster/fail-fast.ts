@@ -30,6 +30,13 @@ const failingWaiting = new Set<string>([
   'RunContainerError',
 ]);
 
+/**
+ * Crashes a container may go through while another workload of its release is still starting (the kubelet's
+ * back-off makes the fifth about 2.5 minutes after the first): a dependent service that exits until its database
+ * answers is start order, not a verdict. A crash loop with no other workload pending ends the wait at once.
+ */
+const crashesWhileOthersStart = 5;
+
 /** Whether a namespaced object exists (a GET answered 404 means false); rejects when that cannot be known. */
 export type ExistenceCheck = (kind: 'ConfigMap' | 'Secret', namespace: string, name: string) => Promise<boolean>;
 
@@ -171,6 +178,8 @@ export class FailFast {
           reason === 'CrashLoopBackOff'
             ? `kubectl logs -n ${source.namespace} ${source.name} -c ${status.name} --previous`
             : `kubectl describe pod -n ${source.namespace} ${source.name}`,
+        mayWaitOnOthers: reason === 'CrashLoopBackOff' && status.restartCount < crashesWhileOthersStart,
+        restarts: status.restartCount,
       }),
     };
   }

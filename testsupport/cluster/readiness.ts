@@ -12,7 +12,7 @@ import type {
 } from '@kubernetes/client-node';
 import type { ObjectRef } from '../kube/object-ref.ts';
 import type { ClusterView, Condition, Verdict } from '../kube/wait-for.ts';
-import type { ChartNotReadyError, NotReadyReason } from './chart-not-ready-error.ts';
+import { ChartNotReadyError, type NotReadyReason } from './chart-not-ready-error.ts';
 import type { CustomReadiness } from './custom-readiness.ts';
 import { FailFast } from './fail-fast.ts';
 
@@ -27,6 +27,9 @@ export const readinessRelatedKinds = [
   'StorageClass',
 ] as const;
 
+/** Kinds whose pods a crash-looping container of the same release may be waiting for (its database, its server). */
+const workloadKinds: readonly string[] = ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Pod', 'Job'];
+
 /**
  * The readiness condition of every kind a chart deploys, with fail-fast reasons (judged by `failFast`, one per
  * wait). Kinds without a notion of readiness (ConfigMap, Secret, RBAC, ...) are ready once they exist, or at once
@@ -36,6 +39,15 @@ export function readinessCondition(failFast = new FailFast(), custom?: CustomRea
   return (object, ref, view) => {
     // custom resources and kinds with a readiness rule (custom-readiness.ts) first
     const verdict = custom?.verdict(object, ref) ?? objectReadiness(object, ref, view, failFast);
+    if (verdict.failure instanceof ChartNotReadyError && verdict.failure.mayWaitOnOthers) {
+      const held = `${verdict.failure.message.split('\n')[0]} (held back: another workload of the release was not ready yet; it ends the wait if it crashes again)`;
+      return {
+        ...verdict,
+        waitingFor: held,
+        failureCurableBy: workloadKinds,
+        failureCount: verdict.failure.details.restarts,
+      };
+    }
     if (verdict.ready || verdict.failure) return verdict;
     return { ...verdict, waitingFor: `${verdict.waitingFor ?? 'not ready'}${failFast.pendingNote(ref)}` };
   };

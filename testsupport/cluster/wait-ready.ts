@@ -68,7 +68,9 @@ export async function waitForReady(
       related: [...readinessRelatedKinds, ...(options.related ?? [])],
     },
   );
-  const reasonsSeen = evidence.records.filter((record) => record.outcome !== 'ended the wait');
+  // the wait turned ready: a reason held back while other workloads started (a crash loop) did not end it
+  for (const record of evidence.records) if (record.outcome === 'ended the wait') record.outcome = 'cleared';
+  const reasonsSeen = evidence.records;
   if (reasonsSeen.length > 0) {
     progress(
       `${label}: ready after ${Math.round(result.elapsedMs)} ms, past ${reasonsSeen.length} reason(s) that were not final: ${reasonsSeen

@@ -1,4 +1,5 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
+import { HeldFailures } from './held-failures.ts';
 import { describeRef, knownKind, type ObjectRef, refKey } from './object-ref.ts';
 import { everyFewSeconds, type ProgressSink, stderrProgress } from './progress.ts';
 import { ResourceWatch, type WatchEvent } from './resource-watch.ts';
@@ -13,6 +14,14 @@ export interface Verdict {
   readonly waitingFor?: string;
   /** Set when the object can never become ready (a fail-fast reason): the wait rejects with it at once. */
   readonly failure?: Error;
+  /**
+   * Kinds of other waited-for objects whose readiness may still cure `failure` (a container that crashes until the
+   * database of its release answers): while one of them is pending without a failure of its own, the failure
+   * does not end the wait.
+   */
+  readonly failureCurableBy?: readonly string[];
+  /** How often the failure has happened so far (a container's restarts): a held failure that grows ends the wait. */
+  readonly failureCount?: number;
 }
 
 /** Read access to the watched objects of the namespaces a wait looks at (a cache kept current by watches). */
@@ -102,6 +111,7 @@ export async function waitFor(
       else resolve(result as WaitForResult);
     };
 
+    const heldFailures = new HeldFailures();
     const evaluate = () => {
       scheduled = false;
       if (settled) return;
@@ -121,8 +131,8 @@ export async function waitFor(
           options.onReady?.(ref, lastEventAt);
         }
       }
-      const failed = verdicts.find(([, verdict]) => verdict.failure);
-      if (failed) return finish(failed[1].failure);
+      const failed = heldFailures.ending(verdicts);
+      if (failed) return finish(failed.failure);
       if (verdicts.every(([, verdict]) => verdict.ready)) {
         const all = [...watches.values()];
         finish(undefined, {
