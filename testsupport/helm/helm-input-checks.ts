@@ -4,9 +4,14 @@ import { ConfigError } from '../errors.ts';
 
 const dns1123Label = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
+/** Whether `name` can be a Kubernetes namespace (an RFC 1123 label). */
+export function isNamespaceName(name: unknown): name is string {
+  return typeof name === 'string' && name.length <= 63 && dns1123Label.test(name);
+}
+
 /** A Kubernetes namespace name (RFC 1123 label), checked before helm runs. */
 export function checkNamespace(namespace: unknown, option: string): void {
-  if (typeof namespace !== 'string' || namespace.length > 63 || !dns1123Label.test(namespace)) {
+  if (!isNamespaceName(namespace)) {
     throw new ConfigError(`${option} ${JSON.stringify(namespace)} is not a valid Kubernetes namespace name`, {
       hint: 'use at most 63 lowercase letters, digits and "-", starting and ending with a letter or digit',
     });

@@ -1,4 +1,5 @@
 import { didYouMean } from '../config/did-you-mean.ts';
+import { isNamespaceName } from '../helm/helm-input-checks.ts';
 import { checkOptionKeys, type OptionKeys } from '../helm/option-keys.ts';
 import { type RunContext, runContext } from '../kube/run-context.ts';
 import { CommandResult } from './command-result.ts';
@@ -74,7 +75,6 @@ const hostKeys = {
   context: true,
 } as const satisfies OptionKeys<HostOptions>;
 
-const dns1123Label = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const dns1123Subdomain = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
 /** A URI part that cannot be right: named with the whole URI as the caller wrote it. */
@@ -107,9 +107,9 @@ function backendFor(uri: string, options: HostOptions): HostBackend {
       if (!namespace || !pod || pod.includes('/')) {
         throw new TypeError(`host "${uri}": expected kube://<namespace>/<pod>[?container=<name>]`);
       }
-      if (!dns1123Label.test(namespace) || !dns1123Subdomain.test(pod)) {
+      if (!isNamespaceName(namespace) || !dns1123Subdomain.test(pod)) {
         throw new TypeError(
-          `host "${uri}": ${dns1123Label.test(namespace) ? `"${pod}" is not a pod name` : `"${namespace}" is not a namespace name`} (lowercase letters, digits, "-"${dns1123Label.test(namespace) ? ' and "."' : ''})`,
+          `host "${uri}": ${isNamespaceName(namespace) ? `"${pod}" is not a pod name` : `"${namespace}" is not a namespace name`} (lowercase letters, digits, "-"${isNamespaceName(namespace) ? ' and "."' : ''})`,
         );
       }
       refuseUriPart(uri, url, ['container']);
