@@ -11,6 +11,7 @@ import type {
   V1Pod,
   V1ReplicaSet,
 } from '@kubernetes/client-node';
+import type { ChartNotReadyError } from '../../testsupport/cluster/chart-not-ready-error.ts';
 import { FailFast } from '../../testsupport/cluster/fail-fast.ts';
 import { FailureEvidence, weigh } from '../../testsupport/cluster/failure-evidence.ts';
 import { readinessCondition } from '../../testsupport/cluster/readiness.ts';
@@ -184,6 +185,52 @@ mark('no_deploy').describe('FailFast rules', () => {
       expect(looks(repeat(60, { pod: waitingPod('CreateContainerConfigError', message), events: [failed] }))).toEqual(
         Array(60).fill('-'),
       );
+    });
+
+    test('a cache not synced is answered by our own look at what the container needs: missing fails, present never', async () => {
+      const message = 'failed to sync secret cache: timed out waiting for the condition';
+      const failed = podEvent('Failed', `Error: ${message}`, 3, 'spec.containers{app}');
+      const pod = waitingPod('CreateContainerConfigError', message);
+      pod.spec = {
+        containers: [
+          {
+            name: 'app',
+            env: [
+              { name: 'PASSWORD', valueFrom: { secretKeyRef: { name: 'db-credentials', key: 'password' } } },
+              { name: 'EXTRA', valueFrom: { secretKeyRef: { name: 'db-extra', key: 'x', optional: true } } },
+            ],
+            envFrom: [{ configMapRef: { name: 'db-settings' } }],
+          },
+        ],
+      };
+      const seen = async (exists: (kind: string, name: string) => boolean) => {
+        const asked = new Set<string>();
+        const failFast = new FailFast(undefined, {
+          exists: async (kind, _namespace, name) => {
+            asked.add(`${kind} ${name}`);
+            return exists(kind, name);
+          },
+        });
+        const reasons: string[] = [];
+        let error: ChartNotReadyError | undefined;
+        for (let second = 0; second < 12; second++) {
+          error ??= failFast.podFailure(pod, owner, viewOf({ Event: [failed] }));
+          reasons.push(error?.reason ?? '-');
+          await jest.advanceTimersByTimeAsync(1_000);
+        }
+        return { reasons, asked: [...asked].sort(), error, records: failFast.reasonsSeen };
+      };
+      const missing = await seen((kind) => kind === 'ConfigMap');
+      // the look starts once the 5 s hold is over; its answer counts at the next look
+      expect(missing.reasons.indexOf('CreateContainerConfigError')).toBe(6);
+      expect(missing.asked).toEqual(['ConfigMap db-settings', 'Secret db-credentials']); // not the optional one
+      expect(missing.error?.message).toContain('secret "db-credentials" not found');
+      expect(missing.records.map((record) => record.weight)).toEqual(['transient', 'repeated']);
+
+      // tango-base's tangodb under load: everything it needs is there, so only the wait's timeout could end it
+      const present = await seen(() => true);
+      expect(present.reasons).toEqual(Array(12).fill('-'));
+      expect(present.asked).toEqual(['ConfigMap db-settings', 'Secret db-credentials']);
     });
 
     test('the node authorizer not yet knowing the claim', () => {

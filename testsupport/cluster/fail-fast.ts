@@ -1,5 +1,6 @@
 import type {
   CoreV1Event,
+  V1Container,
   V1ContainerStatus,
   V1Job,
   V1PersistentVolume,
@@ -59,7 +60,8 @@ export class FailFast {
 
   /**
    * `exists` lets a "ConfigMap/Secret not found" be confirmed by looking at the object itself once the hold is
-   * over, rather than waiting for the kubelet's next retry (10-15 s later); without it only the retries count.
+   * over, rather than waiting for the kubelet's next retry (10-15 s later), and lets a kubelet whose cache is not
+   * synced be answered at all; without it only the kubelet's own reports count.
    */
   constructor(evidence = new FailureEvidence(), { exists }: { exists?: ExistenceCheck } = {}) {
     this.#evidence = evidence;
@@ -127,8 +129,9 @@ export class FailFast {
     const initStatuses = pod.status?.initContainerStatuses ?? [];
     const candidates: Candidate[] = [];
     for (const status of [...initStatuses, ...(pod.status?.containerStatuses ?? [])]) {
-      const candidate = this.#containerCandidate(status, initStatuses.includes(status), events, source, object);
-      if (candidate) candidates.push(candidate);
+      const init = initStatuses.includes(status);
+      const spec = (init ? pod.spec?.initContainers : pod.spec?.containers)?.find((c) => c.name === status.name);
+      candidates.push(...this.#containerCandidates(status, spec, init, events, source, object));
     }
     return [
       ...candidates,
@@ -138,35 +141,63 @@ export class FailFast {
     ];
   }
 
-  /** A container waiting for a reason that ends a wait (ImagePullBackOff, CrashLoopBackOff, ...). */
-  #containerCandidate(
+  /**
+   * A container waiting for a reason that ends a wait (ImagePullBackOff, CrashLoopBackOff, ...). A kubelet that could
+   * not sync its Secret/ConfigMap cache says nothing of whether the objects exist: our own look at what the
+   * container's environment needs decides, so a missing one still fails within the hold (and present ones never).
+   */
+  #containerCandidates(
     status: V1ContainerStatus,
+    spec: V1Container | undefined,
     init: boolean,
     podEvents: readonly CoreV1Event[],
     source: ObjectRef,
     object: ObjectRef,
-  ): Candidate | undefined {
+  ): Candidate[] {
     const waiting = status.state?.waiting;
-    if (!waiting?.reason || !failingWaiting.has(waiting.reason)) return undefined;
+    if (!waiting?.reason || !failingWaiting.has(waiting.reason)) return [];
     const reason = waiting.reason as NotReadyReason;
     const fieldPath = `spec.${init ? 'initContainers' : 'containers'}{${status.name}}`;
     const events = podEvents.filter((event) => event.involvedObject.fieldPath === fieldPath);
     const { message, reports } = containerReports(reason, waiting.message ?? '', status, events);
+    const candidate = (shown: string, confirmed: boolean | undefined): Candidate =>
+      this.#containerCandidate(status, source, object, { reason, message: shown, reports, confirmed });
+    const named = /^(configmap|secret) "([^"]+)" not found$/i.exec(message);
+    if (named?.[1] && named[2] && source.namespace) {
+      const kind = named[1].toLowerCase() === 'secret' ? 'Secret' : 'ConfigMap';
+      return [candidate(message, this.#stillMissing(kind, source.namespace, named[2]))];
+    }
+    const namespace = source.namespace;
+    if (reason !== 'CreateContainerConfigError' || !cacheNotSynced.test(message) || !namespace) {
+      return [candidate(message, undefined)];
+    }
+    const missing = environmentSources(spec).filter(({ kind, name }) => this.#stillMissing(kind, namespace, name));
+    return [
+      candidate(message, undefined),
+      ...missing.map(({ kind, name }) =>
+        candidate(
+          `${kind.toLowerCase()} "${name}" not found (our own look, while the kubelet's cache was not synced)`,
+          true,
+        ),
+      ),
+    ];
+  }
+
+  #containerCandidate(
+    status: V1ContainerStatus,
+    source: ObjectRef,
+    object: ObjectRef,
+    seen: { reason: NotReadyReason; message: string; reports: number; confirmed: boolean | undefined },
+  ): Candidate {
+    const { reason, message } = seen;
     const terminated = status.lastState?.terminated;
     const last = terminated
       ? `; last exit code ${terminated.exitCode}${terminated.reason ? ` (${terminated.reason})` : ''}`
       : '';
-    const named = /^(configmap|secret) "([^"]+)" not found$/i.exec(message);
     return {
       where: `${describeRef(source)} container ${status.name}`,
       object: describeRef(object),
-      reason,
-      message,
-      reports,
-      confirmed:
-        named?.[1] && named[2] && source.namespace
-          ? this.#stillMissing(named[1].toLowerCase() === 'secret' ? 'Secret' : 'ConfigMap', source.namespace, named[2])
-          : undefined,
+      ...seen,
       error: new ChartNotReadyError({
         object,
         source,
@@ -447,6 +478,28 @@ const failedMountCandidate: PodCandidate = (pod, events, source, object) => {
     }),
   };
 };
+
+/** The kubelet's informer not synced yet: it has not looked whether the container's Secrets/ConfigMaps exist. */
+const cacheNotSynced = /failed to sync (secret|configmap) cache/i;
+
+/** The Secrets and ConfigMaps a container's environment needs (those not marked optional). */
+function environmentSources(container: V1Container | undefined): Array<{ kind: 'ConfigMap' | 'Secret'; name: string }> {
+  const sources: Array<{ kind: 'ConfigMap' | 'Secret'; name: string }> = [];
+  const add = (kind: 'ConfigMap' | 'Secret', ref: { name?: string; optional?: boolean } | undefined) => {
+    if (ref?.name && ref.optional !== true && !sources.some((s) => s.kind === kind && s.name === ref.name)) {
+      sources.push({ kind, name: ref.name });
+    }
+  };
+  for (const env of container?.env ?? []) {
+    add('Secret', env.valueFrom?.secretKeyRef);
+    add('ConfigMap', env.valueFrom?.configMapKeyRef);
+  }
+  for (const from of container?.envFrom ?? []) {
+    add('Secret', from.secretRef);
+    add('ConfigMap', from.configMapRef);
+  }
+  return sources;
+}
 
 /** The scheduler's message for a pod that waits for its claims to bind. */
 const claimsPending = /unbound (immediate )?PersistentVolumeClaims|persistentvolumeclaim/i;

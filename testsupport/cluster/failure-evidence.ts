@@ -73,8 +73,9 @@ export interface Sighting {
   /** Default defaultHoldMs. */
   readonly holdMs?: number | undefined;
   /**
-   * Our own look at what the message names (a ConfigMap or Secret "not found") found it still missing after the
-   * hold: as good as the cluster reporting it again.
+   * Our own look at what the message names (a ConfigMap or Secret "not found", or what a container needs while the
+   * kubelet's cache is not synced), started a hold after the first report, found it still missing: as good as the
+   * cluster reporting it again for the whole hold.
    */
   readonly confirmed?: boolean | undefined;
 }
@@ -160,11 +161,13 @@ export class FailureEvidence {
     record.lastSeenAt = now;
     record.message = sighting.message;
     if (sighting.reports !== undefined) record.reports = Math.max(record.reports ?? 0, sighting.reports);
+    // a confirmed sighting has had its hold: our own look starts only a hold after the first report
     const enough =
       weight === 'definitive' ||
       (weight === 'repeated' &&
-        now - record.firstSeenAt >= (sighting.holdMs ?? defaultHoldMs) &&
-        (record.reports === undefined || record.reports >= 2 || sighting.confirmed === true));
+        (sighting.confirmed === true ||
+          (now - record.firstSeenAt >= (sighting.holdMs ?? defaultHoldMs) &&
+            (record.reports === undefined || record.reports >= 2))));
     if (enough) record.outcome = 'ended the wait';
     return { key, enough };
   }
