@@ -5,7 +5,7 @@ import { expect, test } from '@jest/globals';
 import axios from 'axios';
 import { EchoServer } from '../../testsupport/extras/echo-server.ts';
 import { mark } from '../../testsupport/index.ts';
-import { kubeClients } from '../../testsupport/kube/kube-clients.ts';
+import { kubeClients, mergePatch } from '../../testsupport/kube/kube-clients.ts';
 import { PortForwardError, portForward } from '../../testsupport/kube/port-forward.ts';
 import { host } from '../../testsupport/probes/host.ts';
 import { MissingProgramError, ProbeTimeoutError } from '../../testsupport/probes/probe-error.ts';
@@ -125,5 +125,54 @@ mark('chart_deploy').describe('EchoServer on the local cluster', () => {
     );
     await forward.close();
     await expect(axios.get(`${forward.url}/healthz`, { timeout: 2_000 })).rejects.toThrow();
+  }, 120_000);
+
+  test("a forward to a service waits for its EndpointSlice (which lags the pod's readiness), and names a service with none", async () => {
+    await using echo = await EchoServer.deploy();
+    const { core, objects } = kubeClients();
+    const service = (name: string, instance: string) =>
+      core.createNamespacedService({
+        namespace: echo.namespace,
+        body: {
+          metadata: { name },
+          spec: {
+            selector: { 'app.kubernetes.io/instance': instance, 'app.kubernetes.io/name': 'echo-server' },
+            ports: [{ name: 'http', port: 80, targetPort: 'http' }],
+          },
+        },
+      });
+    // a Service whose ready endpoint shows only after the forward was asked for
+    await service(`${echo.name}-late`, 'not-yet');
+    const asked = performance.now();
+    const pending = portForward({ namespace: echo.namespace, service: `${echo.name}-late`, port: 80 });
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    await mergePatch(objects, {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: `${echo.name}-late`, namespace: echo.namespace },
+      spec: { selector: { 'app.kubernetes.io/instance': echo.name } },
+    });
+    await using late = await pending;
+    expect(performance.now() - asked).toBeGreaterThan(1_500);
+    expect([late.pod, late.remotePort]).toEqual([echo.name, 8080]);
+    expect((await axios.get(`${late.url}/healthz`)).data).toBe('ok\n');
+
+    await service(`${echo.name}-none`, 'no-such-instance');
+    const started = performance.now();
+    const none = await portForward(
+      { namespace: echo.namespace, service: `${echo.name}-none`, port: 'http' },
+      { timeout: 2_000 },
+    ).catch((error: unknown) => error);
+    expect(none).toBeInstanceOf(PortForwardError);
+    expect((none as Error).message).toBe(
+      `service ${echo.namespace}/${echo.name}-none has no ready endpoint to forward to after 2 s\n` +
+        '  hint: its pods did not turn ready (wait for them first) or its selector matches none',
+    );
+    expect(performance.now() - started).toBeLessThan(10_000);
+    await Promise.all(
+      ['late', 'none'].map((suffix) =>
+        core.deleteNamespacedService({ name: `${echo.name}-${suffix}`, namespace: echo.namespace }),
+      ),
+    );
   }, 120_000);
 });

@@ -7,6 +7,7 @@ import { ChartTestwareError } from '../errors.ts';
 import { recordSince } from '../record/recorder.ts';
 import { apiMessage } from './kube-clients.ts';
 import { type RunContext, runContext } from './run-context.ts';
+import { WaitTimeoutError, waitUntil } from './wait-until.ts';
 
 /** A port-forward could not be set up: no such pod or service, no ready endpoint, or the API server refused. */
 export class PortForwardError extends ChartTestwareError {}
@@ -18,6 +19,11 @@ export type PortForwardTarget =
 
 export interface PortForwardOptions {
   readonly signal?: AbortSignal;
+  /**
+   * For a service: milliseconds to wait for a ready endpoint (its EndpointSlices lag its pods' readiness, by seconds
+   * on a loaded cluster); default 60 000, as kubectl's --pod-running-timeout.
+   */
+  readonly timeout?: number;
   /** The run's options and clients; default: runContext() (the run's, from the environment). */
   readonly context?: RunContext;
 }
@@ -84,7 +90,7 @@ export async function portForward(target: PortForwardTarget, options: PortForwar
   const context = options.context ?? runContext();
   const { config } = context.kube;
   const { pod, port } =
-    'pod' in target ? { pod: target.pod, port: target.port } : await resolveService(target, context);
+    'pod' in target ? { pod: target.pod, port: target.port } : await resolveService(target, context, options);
   const where = `pod ${target.namespace}/${pod} port ${port}`;
   // A handler with its own sinks: the default one ends process.stdout when the server closes a stream.
   const handler = new WebSocketHandler(config, undefined, {
@@ -158,6 +164,7 @@ export async function portForward(target: PortForwardTarget, options: PortForwar
 async function resolveService(
   target: { namespace: string; service: string; port: number | string },
   context: RunContext,
+  { timeout = serviceEndpointTimeoutMs, signal }: PortForwardOptions,
 ): Promise<{ pod: string; port: number }> {
   const { core, discovery } = context.kube;
   const where = `service ${target.namespace}/${target.service}`;
@@ -172,20 +179,42 @@ async function resolveService(
     const known = (service.spec?.ports ?? []).map((p) => `${p.name ?? ''}:${p.port}`).join(', ');
     throw new PortForwardError(`${where} has no port ${target.port}`, { hint: `its ports: ${known || 'none'}` });
   }
-  const slices = await discovery.listNamespacedEndpointSlice({
-    namespace: target.namespace,
-    labelSelector: `kubernetes.io/service-name=${target.service}`,
-  });
-  for (const slice of slices.items) {
-    // The slice's port of the same name carries the resolved targetPort (named container ports included).
-    const port = slice.ports?.find((p) => (p.name ?? '') === (servicePort.name ?? ''))?.port;
-    const endpoint = (slice.endpoints ?? []).find((e) => e.conditions?.ready !== false && e.targetRef?.kind === 'Pod');
-    if (port && endpoint?.targetRef?.name) return { pod: endpoint.targetRef.name, port };
+  const readyEndpoint = async () => {
+    const slices = await discovery.listNamespacedEndpointSlice({
+      namespace: target.namespace,
+      labelSelector: `kubernetes.io/service-name=${target.service}`,
+    });
+    for (const slice of slices.items) {
+      // The slice's port of the same name carries the resolved targetPort (named container ports included).
+      const port = slice.ports?.find((p) => (p.name ?? '') === (servicePort.name ?? ''))?.port;
+      const endpoint = (slice.endpoints ?? []).find(
+        (e) => e.conditions?.ready !== false && e.targetRef?.kind === 'Pod',
+      );
+      if (port && endpoint?.targetRef?.name) return { pod: endpoint.targetRef.name, port };
+    }
+    return undefined;
+  };
+  try {
+    return await waitUntil(readyEndpoint, {
+      timeout,
+      signal,
+      interval: 250,
+      description: `a ready endpoint of ${where}`,
+    });
+  } catch (error) {
+    if (!(error instanceof WaitTimeoutError)) throw error;
+    throw new PortForwardError(`${where} has no ready endpoint to forward to after ${timeout / 1000} s`, {
+      hint:
+        error.cause === undefined
+          ? 'its pods did not turn ready (wait for them first) or its selector matches none'
+          : `listing its EndpointSlices failed: ${apiMessage(error.cause)}`,
+      cause: error.cause ?? error,
+    });
   }
-  throw new PortForwardError(`${where} has no ready endpoint to forward to`, {
-    hint: 'its pods are not ready yet (wait for them first) or its selector matches none',
-  });
 }
+
+/** kubectl port-forward's default --pod-running-timeout. */
+const serviceEndpointTimeoutMs = 60_000;
 
 function describe(error: unknown): string {
   const message = (error as { message?: string } | null)?.message;
