@@ -38,8 +38,14 @@ const failingWaiting = new Set<string>([
  */
 const crashesWhileOthersStart = 5;
 
+/** A Secret or ConfigMap a pod needs, by name. */
+interface ConfigSource {
+  readonly kind: 'ConfigMap' | 'Secret';
+  readonly name: string;
+}
+
 /** Whether a namespaced object exists (a GET answered 404 means false); rejects when that cannot be known. */
-export type ExistenceCheck = (kind: 'ConfigMap' | 'Secret', namespace: string, name: string) => Promise<boolean>;
+export type ExistenceCheck = (kind: ConfigSource['kind'], namespace: string, name: string) => Promise<boolean>;
 
 /** A sighting with the error it becomes when its evidence is enough. */
 interface Candidate extends Sighting {
@@ -162,12 +168,12 @@ export class FailFast {
     const { message, reports } = containerReports(reason, waiting.message ?? '', status, events);
     const candidate = (shown: string, confirmed: boolean | undefined): Candidate =>
       this.#containerCandidate(status, source, object, { reason, message: shown, reports, confirmed });
-    const named = /^(configmap|secret) "([^"]+)" not found$/i.exec(message);
-    if (named?.[1] && named[2] && source.namespace) {
-      const kind = named[1].toLowerCase() === 'secret' ? 'Secret' : 'ConfigMap';
-      return [candidate(message, this.#stillMissing(kind, source.namespace, named[2]))];
-    }
     const namespace = source.namespace;
+    const named = /^(configmap|secret) "([^"]+)" not found$/i.exec(message);
+    if (named?.[1] && named[2] && namespace) {
+      const kind = named[1].toLowerCase() === 'secret' ? 'Secret' : 'ConfigMap';
+      return [candidate(message, this.#stillMissing(kind, namespace, named[2]))];
+    }
     if (reason !== 'CreateContainerConfigError' || !cacheNotSynced.test(message) || !namespace) {
       return [candidate(message, undefined)];
     }
@@ -219,7 +225,7 @@ export class FailFast {
    * True once a look at the object, started at least a hold after it was first reported missing, found it missing
    * still. Starts that look (one at a time) when due; the next evaluation sees its answer.
    */
-  #stillMissing(kind: 'ConfigMap' | 'Secret', namespace: string, name: string): boolean {
+  #stillMissing(kind: ConfigSource['kind'], namespace: string, name: string): boolean {
     if (!this.#exists) return false;
     const key = `${kind}/${namespace}/${name}`;
     const now = performance.now();
@@ -483,9 +489,9 @@ const failedMountCandidate: PodCandidate = (pod, events, source, object) => {
 const cacheNotSynced = /failed to sync (secret|configmap) cache/i;
 
 /** The Secrets and ConfigMaps a container's environment needs (those not marked optional). */
-function environmentSources(container: V1Container | undefined): Array<{ kind: 'ConfigMap' | 'Secret'; name: string }> {
-  const sources: Array<{ kind: 'ConfigMap' | 'Secret'; name: string }> = [];
-  const add = (kind: 'ConfigMap' | 'Secret', ref: { name?: string; optional?: boolean } | undefined) => {
+function environmentSources(container: V1Container | undefined): ConfigSource[] {
+  const sources: ConfigSource[] = [];
+  const add = (kind: ConfigSource['kind'], ref: { name?: string; optional?: boolean } | undefined) => {
     if (ref?.name && ref.optional !== true && !sources.some((s) => s.kind === kind && s.name === ref.name)) {
       sources.push({ kind, name: ref.name });
     }
